@@ -1,0 +1,163 @@
+//! The records that flow through the pipeline: an [`Item`] from a feed, the
+//! language and topic verdicts about it, and the [`Hit`] stored when it matches.
+//!
+//! These are plain data. Every stage takes and returns them; none of them does
+//! I/O. Their serde shapes are contracts (`hits list --format json`,
+//! `classify --json`), so fields are only ever added, never renamed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One feed entry, normalised to plain text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Stable id: see [`crate::parse::stable_id`].
+    pub id: String,
+    /// The entry's own guid or id as the feed gives it (falls back to the link,
+    /// then to title + published).
+    pub entry_id: String,
+    /// The configured name of the feed.
+    pub feed: String,
+    /// The URL the feed was fetched from.
+    pub feed_url: String,
+    /// Absolute link to the article, resolved against the feed URL.
+    pub url: Option<String>,
+    pub title: String,
+    /// Plain-text summary (or the start of the content when there is none).
+    pub summary: String,
+    /// Plain-text body: the full content when the feed has it, else the summary.
+    pub content: String,
+    /// When the entry says it was published; the fetch time when it says nothing.
+    pub published: DateTime<Utc>,
+    pub fetched: DateTime<Utc>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// The language the feed or entry declares (ISO 639-1, lower case), a hint only.
+    #[serde(default)]
+    pub declared_language: Option<String>,
+}
+
+/// What the language detector decided about a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageGuess {
+    /// ISO 639-1 code, or `"unknown"`.
+    pub code: String,
+    /// 0.0 ..= 1.0
+    pub confidence: f64,
+}
+
+impl LanguageGuess {
+    pub const UNKNOWN: &'static str = "unknown";
+
+    pub fn unknown() -> Self {
+        LanguageGuess {
+            code: Self::UNKNOWN.to_string(),
+            confidence: 0.0,
+        }
+    }
+}
+
+/// One term that fired, with how often and where it was first seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermHit {
+    /// The group of the topic pack the term belongs to.
+    pub group: String,
+    /// The term as written in the pack (`szpieg*`).
+    pub term: String,
+    /// The text it matched the first time (`szpiegostwo`).
+    pub found: String,
+    pub count: u32,
+    /// Whether it was found in the title (`true`) or only in the body.
+    #[serde(default)]
+    pub in_title: bool,
+    /// A short window of text around the first occurrence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub snippet: String,
+}
+
+/// The verdict of one topic on one text: its score, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicResult {
+    pub topic: String,
+    pub score: f64,
+    pub threshold: f64,
+    pub matched: bool,
+    pub terms: Vec<TermHit>,
+    /// Why a topic did not match although it scored (a required group that did
+    /// not fire, a veto). Empty when it matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// The detector's and matcher's verdict on one text: what `classify --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    pub language: String,
+    pub language_confidence: f64,
+    pub matched: bool,
+    pub topics: Vec<TopicResult>,
+}
+
+/// A stored match: the item and the verdicts, as `hits list --format json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub id: String,
+    pub entry_id: String,
+    pub feed: String,
+    pub feed_url: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub published: DateTime<Utc>,
+    pub fetched: DateTime<Utc>,
+    pub language: String,
+    pub language_confidence: f64,
+    /// The topics that matched, with their explanations.
+    pub topics: Vec<TopicResult>,
+    /// The highest score among the matched topics.
+    pub score: f64,
+    pub summary: String,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// `"none"` until alerting exists; later `pending`, `sent`, `dead`.
+    #[serde(default = "default_alert_status")]
+    pub alert_status: String,
+}
+
+fn default_alert_status() -> String {
+    "none".to_string()
+}
+
+impl Hit {
+    /// Builds a hit from an item and a matching classification. Only the topics
+    /// that matched are kept; `score` is the best of them.
+    pub fn new(item: &Item, class: &Classification) -> Hit {
+        let topics: Vec<TopicResult> = class.topics.iter().filter(|t| t.matched).cloned().collect();
+        let score = topics.iter().map(|t| t.score).fold(0.0, f64::max);
+        Hit {
+            id: item.id.clone(),
+            entry_id: item.entry_id.clone(),
+            feed: item.feed.clone(),
+            feed_url: item.feed_url.clone(),
+            title: item.title.clone(),
+            url: item.url.clone(),
+            published: item.published,
+            fetched: item.fetched,
+            language: class.language.clone(),
+            language_confidence: class.language_confidence,
+            topics,
+            score,
+            summary: item.summary.clone(),
+            authors: item.authors.clone(),
+            categories: item.categories.clone(),
+            alert_status: default_alert_status(),
+        }
+    }
+
+    pub fn topic_names(&self) -> impl Iterator<Item = &str> {
+        self.topics.iter().map(|t| t.topic.as_str())
+    }
+}
