@@ -21,3 +21,7 @@ impl LanguageDetector {
         todo!("lang helper")
     }
 }
+
+pub fn is_supported(_code: &str) -> bool {
+    todo!()
+}

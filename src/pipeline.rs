@@ -1,0 +1,263 @@
+//! One feed, one poll: fetch → parse → dedup → classify → store, and the
+//! feed's state (validators, health, next due time) brought up to date.
+//!
+//! This is the stage chain the daemon runs for every due feed; it knows
+//! nothing of scheduling loops, signals or other feeds.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::classify::Classifier;
+use crate::config::{FeedConfig, PollSettings};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, HostLimits, Validators, schedule};
+use crate::model::Hit;
+use crate::parse::{FeedSource, ParseError, parse_feed};
+use crate::store::{FeedState, Store, StoreError};
+
+/// What the stages need, shared by every feed task.
+#[derive(Clone)]
+pub struct PollContext {
+    pub fetcher: Fetcher,
+    pub limits: HostLimits,
+    pub store: Arc<Store>,
+    pub classifier: Arc<Classifier>,
+    pub poll: PollSettings,
+}
+
+/// How one poll of one feed ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollStatus {
+    Ok,
+    NotModified,
+    Failed,
+    /// 410: the feed is disabled until its configuration changes.
+    Gone,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollReport {
+    pub feed: String,
+    pub status: PollStatus,
+    /// Entries in the document.
+    pub items: usize,
+    /// Entries not seen before.
+    pub new_items: usize,
+    pub new_hits: Vec<String>,
+    pub error: Option<String>,
+    pub next_due: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Task(String),
+}
+
+/// Items found in one document, and what became of them.
+#[derive(Debug, Default, Clone)]
+pub struct IngestReport {
+    pub items: usize,
+    pub new_items: usize,
+    pub new_hits: Vec<String>,
+}
+
+/// Parses a document and runs every unseen item through detection, matching
+/// and the store. Synchronous and CPU-bound: call it off the async threads.
+pub fn ingest(
+    body: &[u8],
+    source: &FeedSource<'_>,
+    classifier: &Classifier,
+    store: &Store,
+) -> Result<IngestReport, PollError> {
+    let items = parse_feed(body, source)?;
+    let mut report = IngestReport {
+        items: items.len(),
+        ..IngestReport::default()
+    };
+    let mut in_this_document = HashSet::new();
+    let mut not_matched = Vec::new();
+    for item in &items {
+        if !in_this_document.insert(item.id.as_str()) || store.is_seen(&item.id)? {
+            continue;
+        }
+        report.new_items += 1;
+        let class = classifier.classify_item(item);
+        if class.matched {
+            if store.insert_hit(&Hit::new(item, &class))? {
+                report.new_hits.push(item.id.clone());
+            }
+        } else {
+            not_matched.push(item.id.as_str());
+        }
+    }
+    store.mark_seen(&not_matched, source.fetched)?;
+    Ok(report)
+}
+
+/// Polls one feed now and records the outcome in its stored state. Never
+/// fails: every problem becomes a `Failed` report and a backoff.
+pub async fn poll_feed(
+    ctx: &PollContext,
+    feed: &FeedConfig,
+    rng: &mut fastrand::Rng,
+) -> PollReport {
+    let now = Utc::now();
+    let mut state = match load_state(ctx, &feed.url).await {
+        Ok(s) => s,
+        Err(e) => return failed_without_state(feed, now, e),
+    };
+    let validators = Validators {
+        etag: state.etag.clone(),
+        last_modified: state.last_modified.clone(),
+    };
+    let fetched = {
+        let _permit = ctx.limits.acquire(&feed.url).await;
+        ctx.fetcher.fetch(&feed.url, &validators).await
+    };
+    let fetched_at = Utc::now();
+    state.last_poll = Some(fetched_at);
+    let result = match fetched {
+        Ok(FetchOutcome::NotModified) => Ok((PollStatus::NotModified, IngestReport::default())),
+        Ok(FetchOutcome::Fetched(doc)) => {
+            let (ctx2, feed2) = (ctx.clone(), feed.clone());
+            let validators = doc.validators.clone();
+            let ingested = tokio::task::spawn_blocking(move || {
+                // The configured URL, not the one after redirects, is the
+                // base of item ids: a feed that starts redirecting must not
+                // look all new. Relative links resolve against it too, which
+                // is only wrong for a feed moved to another directory.
+                let source = FeedSource {
+                    name: &feed2.name,
+                    url: &feed2.url,
+                    content_type: doc.content_type.as_deref(),
+                    language: feed2.language.as_deref(),
+                    fetched: fetched_at,
+                };
+                ingest(&doc.body, &source, &ctx2.classifier, &ctx2.store)
+            })
+            .await
+            .map_err(|e| PollError::Task(e.to_string()))
+            .and_then(|r| r);
+            ingested.map(|report| {
+                state.etag = validators.etag;
+                state.last_modified = validators.last_modified;
+                (PollStatus::Ok, report)
+            })
+        }
+        Err(e) => Err(PollError::Fetch(e)),
+    };
+
+    let (status, report, error) = match result {
+        Ok((status, report)) => {
+            state.last_success = Some(fetched_at);
+            state.error_count = 0;
+            state.last_item_count = report.items as u32;
+            state.total_hits += report.new_hits.len() as u64;
+            state.next_due = Some(schedule::after_success(
+                fetched_at,
+                feed.interval.unwrap_or(ctx.poll.interval),
+            ));
+            (status, report, None)
+        }
+        Err(PollError::Fetch(FetchError::Gone)) => {
+            state.gone = true;
+            state.error_count += 1;
+            state.last_error = Some(FetchError::Gone.to_string());
+            state.last_error_at = Some(fetched_at);
+            state.next_due = None;
+            tracing::warn!(feed = %feed.name, url = %feed.url, "feed is gone (HTTP 410); it will not be polled again until its URL changes in feeds.toml");
+            (
+                PollStatus::Gone,
+                IngestReport::default(),
+                Some(FetchError::Gone.to_string()),
+            )
+        }
+        Err(e) => {
+            let retry_after = match &e {
+                PollError::Fetch(f) => f.retry_after(),
+                _ => None,
+            };
+            state.error_count = state.error_count.saturating_add(1);
+            state.last_error = Some(e.to_string());
+            state.last_error_at = Some(fetched_at);
+            let next = schedule::after_failure(
+                fetched_at,
+                state.error_count,
+                retry_after,
+                ctx.poll.backoff_max,
+                rng,
+            );
+            state.next_due = Some(next);
+            tracing::warn!(
+                feed = %feed.name,
+                errors = state.error_count,
+                retry_in = %humantime::format_duration((next - fetched_at).to_std().unwrap_or_default()),
+                "poll failed: {e}"
+            );
+            (
+                PollStatus::Failed,
+                IngestReport::default(),
+                Some(e.to_string()),
+            )
+        }
+    };
+    let next_due = state.next_due.unwrap_or(fetched_at);
+    if let Err(e) = save_state(ctx, &feed.url, state).await {
+        tracing::error!(feed = %feed.name, "cannot save feed state: {e}");
+    }
+    tracing::debug!(
+        feed = %feed.name,
+        status = ?status,
+        items = report.items,
+        new_items = report.new_items,
+        new_hits = report.new_hits.len(),
+        "polled"
+    );
+    PollReport {
+        feed: feed.name.clone(),
+        status,
+        items: report.items,
+        new_items: report.new_items,
+        new_hits: report.new_hits,
+        error,
+        next_due,
+    }
+}
+
+async fn load_state(ctx: &PollContext, url: &str) -> Result<FeedState, PollError> {
+    let (store, url) = (ctx.store.clone(), url.to_string());
+    tokio::task::spawn_blocking(move || store.feed_state(&url))
+        .await
+        .map_err(|e| PollError::Task(e.to_string()))?
+        .map(Option::unwrap_or_default)
+        .map_err(PollError::from)
+}
+
+async fn save_state(ctx: &PollContext, url: &str, state: FeedState) -> Result<(), PollError> {
+    let (store, url) = (ctx.store.clone(), url.to_string());
+    tokio::task::spawn_blocking(move || store.put_feed_state(&url, &state))
+        .await
+        .map_err(|e| PollError::Task(e.to_string()))?
+        .map_err(PollError::from)
+}
+
+fn failed_without_state(feed: &FeedConfig, now: DateTime<Utc>, e: PollError) -> PollReport {
+    tracing::error!(feed = %feed.name, "cannot read feed state: {e}");
+    PollReport {
+        feed: feed.name.clone(),
+        status: PollStatus::Failed,
+        items: 0,
+        new_items: 0,
+        new_hits: Vec::new(),
+        error: Some(e.to_string()),
+        next_due: schedule::later(now, std::time::Duration::from_secs(60)),
+    }
+}

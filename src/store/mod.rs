@@ -21,7 +21,11 @@ pub enum StoreError {
     #[error("store {path}: {source}")]
     Open { path: PathBuf, source: sled::Error },
     #[error("store {path} has schema version {found}, this newshound understands {expected}")]
-    Schema { path: PathBuf, found: u32, expected: u32 },
+    Schema {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
     #[error("store: corrupt record in tree {tree}: {message}")]

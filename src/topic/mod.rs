@@ -7,7 +7,15 @@ use crate::model::TopicResult;
 /// A topic pack as written in `config/topics/*.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TopicPack {}
+pub struct TopicPack {
+    pub name: String,
+}
+
+impl TopicPack {
+    pub fn validate(&self) -> Vec<TopicError> {
+        todo!()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("topic {topic:?}: {field}: {message}")]
@@ -22,8 +30,15 @@ pub struct TopicError {
 pub struct TopicMatcher {}
 
 impl TopicMatcher {
-    pub fn compile(_packs: &[TopicPack], _enabled_languages: &[String]) -> Result<Self, Vec<TopicError>> {
+    pub fn compile(
+        _packs: &[TopicPack],
+        _enabled_languages: &[String],
+    ) -> Result<Self, Vec<TopicError>> {
         todo!("topic helper")
+    }
+
+    pub fn coverage_warnings(&self) -> Vec<String> {
+        todo!()
     }
 
     /// Scores `title` and `body` (plain text, language `lang`) against every topic.

@@ -1,0 +1,39 @@
+//! `newshound check`: load and validate everything, report every problem.
+
+use std::path::Path;
+
+use super::{CmdResult, load_config};
+
+pub fn check(config_path: &Path) -> CmdResult {
+    let config = load_config(config_path)?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let s = &config.settings;
+    let enabled = config.feeds.iter().filter(|f| f.enabled).count();
+    let topics: Vec<&str> = config
+        .topics
+        .packs
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    println!("{}: ok", s.file.display());
+    println!(
+        "  feeds: {} ({} enabled) from {}",
+        config.feeds.len(),
+        enabled,
+        s.feeds_file.display()
+    );
+    println!(
+        "  topics: {} from {}",
+        topics.join(", "),
+        s.topics_dir.display()
+    );
+    println!("  languages: {}", s.languages.join(", "));
+    println!("  store: {}", s.store.path.display());
+    if !s.alerts.is_empty() {
+        let names: Vec<&str> = s.alerts.iter().map(|a| a.name.as_str()).collect();
+        println!("  alerts: {}", names.join(", "));
+    }
+    Ok(())
+}

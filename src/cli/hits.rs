@@ -1,0 +1,214 @@
+//! `newshound hits list|show`: query stored hits.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::Utc;
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::output::{fit, parse_time_arg, print_json};
+use super::{CmdResult, Failure, load_config, open_store};
+use crate::model::Hit;
+use crate::store::HitQuery;
+
+#[derive(Debug, Subcommand)]
+pub enum HitsCommand {
+    /// List hits, newest first
+    List(ListArgs),
+    /// Show one hit with the explanation of its match
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Published at or after: a duration back from now (24h, 7d), an RFC 3339 time or a date
+    #[arg(long)]
+    since: Option<String>,
+    /// Published before (same forms as --since)
+    #[arg(long)]
+    until: Option<String>,
+    /// Language code (en, pl, ...)
+    #[arg(long)]
+    lang: Option<String>,
+    /// Topic name
+    #[arg(long)]
+    topic: Option<String>,
+    /// Feed name (case-insensitive)
+    #[arg(long)]
+    feed: Option<String>,
+    /// Case-insensitive text in the title, summary or URL
+    #[arg(long)]
+    search: Option<String>,
+    /// At most this many hits
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The hit's id, or a unique prefix of at least 6 characters
+    id: String,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+    format: ShowFormat,
+}
+
+pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
+    let config = load_config(config_path)?;
+    let store = open_store(&config.settings.store)?;
+    match cmd {
+        HitsCommand::List(args) => {
+            let now = Utc::now();
+            let time = |v: &Option<String>, flag: &str| {
+                v.as_deref()
+                    .map(|t| parse_time_arg(t, now))
+                    .transpose()
+                    .map_err(|e| Failure::input(anyhow::anyhow!("{flag}: {e}")))
+            };
+            let query = HitQuery {
+                since: time(&args.since, "--since")?,
+                until: time(&args.until, "--until")?,
+                language: args.lang.map(|l| l.to_ascii_lowercase()),
+                topic: args.topic,
+                feed: args.feed,
+                search: args.search,
+                limit: Some(args.limit),
+            };
+            let hits = store.query_hits(&query).map_err(Failure::runtime)?;
+            print_list(&hits, args.format)
+        }
+        HitsCommand::Show(args) => {
+            let hit = store
+                .get_hit(&args.id)
+                .map_err(|e| Failure::input(anyhow::Error::new(e)))?
+                .ok_or_else(|| {
+                    Failure::input(anyhow::anyhow!(
+                        "no hit with id {:?}; `newshound hits list` shows the ids",
+                        args.id
+                    ))
+                })?;
+            match args.format {
+                ShowFormat::Json => print_json(&hit),
+                ShowFormat::Table => {
+                    print!("{}", render_hit(&hit));
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn print_list(hits: &[Hit], format: ListFormat) -> CmdResult {
+    let mut out = std::io::stdout().lock();
+    let io = |e: std::io::Error| Failure::runtime(e);
+    match format {
+        ListFormat::Json => print_json(&hits)?,
+        ListFormat::Jsonl => {
+            for hit in hits {
+                let line = serde_json::to_string(hit).map_err(Failure::runtime)?;
+                writeln!(out, "{line}").map_err(io)?;
+            }
+        }
+        ListFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "id",
+                "published",
+                "fetched",
+                "language",
+                "score",
+                "topics",
+                "feed",
+                "title",
+                "url",
+                "entry_id",
+            ])
+            .map_err(Failure::runtime)?;
+            for h in hits {
+                let topics: Vec<&str> = h.topic_names().collect();
+                w.write_record([
+                    h.id.as_str(),
+                    &h.published.to_rfc3339(),
+                    &h.fetched.to_rfc3339(),
+                    &h.language,
+                    &format!("{:.1}", h.score),
+                    &topics.join(";"),
+                    &h.feed,
+                    &h.title,
+                    h.url.as_deref().unwrap_or(""),
+                    &h.entry_id,
+                ])
+                .map_err(Failure::runtime)?;
+            }
+            w.flush().map_err(io)?;
+        }
+        ListFormat::Table => {
+            if hits.is_empty() {
+                writeln!(out, "no hits").map_err(io)?;
+                return Ok(());
+            }
+            // 8+1+10+1+2+1+5+1+12+1 = 42 columns before the title; 80 in all.
+            writeln!(
+                out,
+                "{} {} {} {} {} TITLE",
+                fit("ID", 8),
+                fit("PUBLISHED", 10),
+                fit("LG", 2),
+                fit("SCORE", 5),
+                fit("FEED", 12)
+            )
+            .map_err(io)?;
+            for h in hits {
+                let line = format!(
+                    "{} {} {} {:>5.1} {} {}",
+                    fit(&h.id, 8),
+                    h.published.format("%Y-%m-%d"),
+                    fit(&h.language, 2),
+                    h.score,
+                    fit(&h.feed, 12),
+                    fit(&h.title, 38)
+                );
+                writeln!(out, "{}", line.trim_end()).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A hit as `hits show` prints it: the item, then why it matched.
+pub fn render_hit(h: &Hit) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("{}\n", h.title));
+    if let Some(url) = &h.url {
+        s.push_str(&format!("{url}\n"));
+    }
+    s.push_str(&format!("\nid:         {}\n", h.id));
+    s.push_str(&format!("entry id:   {}\n", h.entry_id));
+    s.push_str(&format!("feed:       {}\n", h.feed));
+    s.push_str(&format!("published:  {}\n", h.published.to_rfc3339()));
+    s.push_str(&format!("fetched:    {}\n", h.fetched.to_rfc3339()));
+    s.push_str(&format!(
+        "language:   {} (confidence {:.2})\n",
+        h.language, h.language_confidence
+    ));
+    s.push_str(&super::classify::explain(&h.topics));
+    if !h.summary.is_empty() {
+        s.push_str(&format!("\n{}\n", h.summary));
+    }
+    s
+}

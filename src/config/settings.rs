@@ -1,0 +1,545 @@
+//! `newshound.toml`: the file format (one struct per section, unknown keys
+//! rejected, defaults named) and the validated [`Settings`] built from it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::DeTable;
+
+use super::diag::{Diagnostic, SourceFile, array_of_tables, reject_unknown_keys};
+use super::feeds::FeedConfig;
+use super::units::{parse_duration, parse_size};
+
+/// The twelve languages detected unless `[languages] enabled` says otherwise.
+pub const DEFAULT_LANGUAGES: [&str; 12] = [
+    "en", "pl", "de", "fr", "es", "it", "nl", "cs", "ru", "uk", "zh", "ja",
+];
+
+const SECTIONS: [&str; 8] = [
+    "store",
+    "feeds",
+    "topics",
+    "languages",
+    "poll",
+    "api",
+    "log",
+    "alert",
+];
+
+/// The alert kinds the configuration accepts.
+pub const ALERT_KINDS: [&str; 9] = [
+    "slack",
+    "discord",
+    "mattermost",
+    "teams",
+    "matrix",
+    "telegram",
+    "ntfy",
+    "webhook",
+    "exec",
+];
+
+// ---- file format -------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreSection {
+    #[serde(default = "default_store_path")]
+    path: String,
+    #[serde(default = "default_cache_size")]
+    cache_size: Spanned<String>,
+    #[serde(default = "default_seen_retention")]
+    seen_retention: Spanned<String>,
+}
+
+fn default_store_path() -> String {
+    "/var/lib/newshound".into()
+}
+fn default_cache_size() -> Spanned<String> {
+    Spanned::new(0..0, "64MiB".into())
+}
+fn default_seen_retention() -> Spanned<String> {
+    Spanned::new(0..0, "90d".into())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedsSection {
+    #[serde(default = "default_feeds_file")]
+    file: String,
+}
+
+fn default_feeds_file() -> String {
+    "feeds.toml".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicsSection {
+    #[serde(default = "default_topics_dir")]
+    dir: String,
+}
+
+fn default_topics_dir() -> String {
+    "topics".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanguagesSection {
+    #[serde(default = "default_languages")]
+    enabled: Vec<Spanned<String>>,
+}
+
+fn default_languages() -> Vec<Spanned<String>> {
+    DEFAULT_LANGUAGES
+        .iter()
+        .map(|l| Spanned::new(0..0, l.to_string()))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PollSection {
+    #[serde(default = "default_interval")]
+    interval: Spanned<String>,
+    #[serde(default = "default_concurrency")]
+    concurrency: usize,
+    #[serde(default = "default_per_host")]
+    per_host: usize,
+    #[serde(default = "default_connect_timeout")]
+    connect_timeout: Spanned<String>,
+    #[serde(default = "default_timeout")]
+    timeout: Spanned<String>,
+    #[serde(default = "default_max_body")]
+    max_body: Spanned<String>,
+    #[serde(default = "default_max_redirects")]
+    max_redirects: usize,
+    #[serde(default = "default_backoff_max")]
+    backoff_max: Spanned<String>,
+    #[serde(default)]
+    user_agent: Option<String>,
+}
+
+fn spanned(s: &str) -> Spanned<String> {
+    Spanned::new(0..0, s.to_string())
+}
+fn default_interval() -> Spanned<String> {
+    spanned("15m")
+}
+fn default_concurrency() -> usize {
+    32
+}
+fn default_per_host() -> usize {
+    2
+}
+fn default_connect_timeout() -> Spanned<String> {
+    spanned("10s")
+}
+fn default_timeout() -> Spanned<String> {
+    spanned("30s")
+}
+fn default_max_body() -> Spanned<String> {
+    spanned("10MiB")
+}
+fn default_max_redirects() -> usize {
+    5
+}
+fn default_backoff_max() -> Spanned<String> {
+    spanned("6h")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSection {
+    #[serde(default = "default_socket")]
+    socket: String,
+    #[serde(default)]
+    listen: Option<String>,
+}
+
+fn default_socket() -> String {
+    "/run/newshound/api.sock".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogSection {
+    #[serde(default = "default_log_level")]
+    level: String,
+    #[serde(default = "default_log_format")]
+    format: String,
+}
+
+fn default_log_level() -> String {
+    "info".into()
+}
+fn default_log_format() -> String {
+    "text".into()
+}
+
+/// One `[[alert]]` entry. Delivery arrives with the alerting work; the
+/// entries are validated now so that a configuration written today stays valid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub feeds: Vec<String>,
+    #[serde(default)]
+    pub min_score: Option<f64>,
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub rate_limit: Option<u32>,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+// ---- validated settings -------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub path: PathBuf,
+    pub cache_bytes: u64,
+    pub seen_retention: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollSettings {
+    pub interval: Duration,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub max_redirects: usize,
+    pub backoff_max: Duration,
+    pub user_agent: String,
+}
+
+impl Default for PollSettings {
+    fn default() -> Self {
+        PollSettings {
+            interval: Duration::from_secs(15 * 60),
+            concurrency: default_concurrency(),
+            per_host: default_per_host(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 10 << 20,
+            max_redirects: default_max_redirects(),
+            backoff_max: Duration::from_secs(6 * 3600),
+            user_agent: default_user_agent(),
+        }
+    }
+}
+
+/// `newshound/<version> (+<repository>)`: names the program and its version
+/// so feed operators know who is asking.
+pub fn default_user_agent() -> String {
+    format!(
+        "newshound/{} (+https://github.com/newshound/newshound)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub socket: PathBuf,
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: String,
+}
+
+/// The validated contents of `newshound.toml`, paths made absolute.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub file: PathBuf,
+    pub store: StoreSettings,
+    pub feeds_file: PathBuf,
+    pub topics_dir: PathBuf,
+    pub languages: Vec<String>,
+    pub poll: PollSettings,
+    pub api: ApiSettings,
+    pub log: LogSettings,
+    pub alerts: Vec<AlertSettings>,
+}
+
+impl Settings {
+    pub fn load(path: &Path) -> Result<Settings, Vec<Diagnostic>> {
+        let file = SourceFile::read(path).map_err(|d| vec![d])?;
+        let root = file.parse()?;
+        let mut diags = Vec::new();
+        reject_unknown_keys(&file, &root, &SECTIONS, &mut diags);
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+        let store: StoreSection = section(&file, &root, "store", &mut diags);
+        let feeds: FeedsSection = section(&file, &root, "feeds", &mut diags);
+        let topics: TopicsSection = section(&file, &root, "topics", &mut diags);
+        let languages: LanguagesSection = section(&file, &root, "languages", &mut diags);
+        let poll: PollSection = section(&file, &root, "poll", &mut diags);
+        let api: ApiSection = section(&file, &root, "api", &mut diags);
+        let log: LogSection = section(&file, &root, "log", &mut diags);
+        let mut alerts = Vec::new();
+        for (i, value) in array_of_tables(&file, &root, "alert", &mut diags)
+            .into_iter()
+            .enumerate()
+        {
+            match file.section::<AlertSettings>(&format!("alert[{i}]"), value) {
+                Ok(a) => {
+                    validate_alert(&file, i, value.span(), &a, &alerts, &mut diags);
+                    alerts.push(a);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+
+        let mut v = Validator {
+            file: &file,
+            diags: &mut diags,
+        };
+        let store = StoreSettings {
+            path: resolve(&base, &store.path),
+            cache_bytes: v.size("store.cache_size", &store.cache_size),
+            seen_retention: v.duration("store.seen_retention", &store.seen_retention),
+        };
+        let mut enabled = Vec::new();
+        for (i, lang) in languages.enabled.iter().enumerate() {
+            let code = lang.get_ref().trim().to_ascii_lowercase();
+            if !crate::lang::is_supported(&code) {
+                v.error(
+                    lang,
+                    &format!("languages.enabled[{i}]"),
+                    format!("{code:?} is not a supported ISO 639-1 language code"),
+                );
+            } else if !enabled.contains(&code) {
+                enabled.push(code);
+            }
+        }
+        if enabled.is_empty() && !languages.enabled.is_empty() {
+            // every entry was already reported
+        } else if enabled.is_empty() {
+            let span = root.get("languages").map(|l| l.span());
+            v.diags
+                .push(file.diag(span, "languages.enabled", "enable at least one language"));
+        }
+        let poll = PollSettings {
+            interval: v.duration("poll.interval", &poll.interval),
+            concurrency: v.positive("poll.concurrency", poll.concurrency, &root),
+            per_host: v.positive("poll.per_host", poll.per_host, &root),
+            connect_timeout: v.duration("poll.connect_timeout", &poll.connect_timeout),
+            timeout: v.duration("poll.timeout", &poll.timeout),
+            max_body_bytes: v.size("poll.max_body", &poll.max_body),
+            max_redirects: poll.max_redirects,
+            backoff_max: v.duration("poll.backoff_max", &poll.backoff_max),
+            user_agent: poll.user_agent.unwrap_or_else(default_user_agent),
+        };
+        if !["trace", "debug", "info", "warn", "error"].contains(&log.level.as_str()) {
+            let span = root.get("log").map(|l| l.span());
+            diags.push(file.diag(
+                span,
+                "log.level",
+                format!(
+                    "{:?} is not a level; use trace, debug, info, warn or error",
+                    log.level
+                ),
+            ));
+        }
+        if !["text", "json"].contains(&log.format.as_str()) {
+            let span = root.get("log").map(|l| l.span());
+            diags.push(file.diag(
+                span,
+                "log.format",
+                format!("{:?} is not a format; use text or json", log.format),
+            ));
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        Ok(Settings {
+            file: path.to_path_buf(),
+            store,
+            feeds_file: resolve(&base, &feeds.file),
+            topics_dir: resolve(&base, &topics.dir),
+            languages: enabled,
+            poll,
+            api: ApiSettings {
+                socket: resolve(&base, &api.socket),
+                listen: api.listen,
+            },
+            log: LogSettings {
+                level: log.level,
+                format: log.format,
+            },
+            alerts,
+        })
+    }
+
+    /// Soft problems: settings that work but probably are not what was meant.
+    pub fn warnings(&self, feeds: &[FeedConfig]) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in feeds {
+            let interval = f.interval.unwrap_or(self.poll.interval);
+            if interval < self.poll.timeout {
+                out.push(format!(
+                    "feed {:?}: interval {} is shorter than the fetch timeout {}",
+                    f.name,
+                    humantime::format_duration(interval),
+                    humantime::format_duration(self.poll.timeout)
+                ));
+            }
+        }
+        if self.poll.connect_timeout > self.poll.timeout {
+            out.push(
+                "poll.connect_timeout is longer than poll.timeout; the total timeout wins".into(),
+            );
+        }
+        if !self.alerts.is_empty() {
+            out.push(format!(
+                "{} [[alert]] entries are valid, but this version does not deliver alerts yet",
+                self.alerts.len()
+            ));
+        }
+        out
+    }
+}
+
+/// Resolves a path from a configuration file against the file's directory.
+pub fn resolve(base: &Path, value: &str) -> PathBuf {
+    let p = Path::new(value);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// Deserialises a section, or its defaults when it is absent or broken (its
+/// problems are recorded, and the other sections still get checked).
+fn section<T: DeserializeOwned>(
+    file: &SourceFile,
+    root: &DeTable<'_>,
+    key: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> T {
+    let empty = || {
+        toml::from_str::<T>("")
+            .unwrap_or_else(|e| unreachable!("every field of [{key}] has a default: {e}"))
+    };
+    match root.get(key) {
+        None => empty(),
+        Some(value) => match file.section::<T>(key, value) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.push(d);
+                empty()
+            }
+        },
+    }
+}
+
+fn validate_alert(
+    file: &SourceFile,
+    i: usize,
+    span: std::ops::Range<usize>,
+    alert: &AlertSettings,
+    earlier: &[AlertSettings],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let field = |f: &str| format!("alert[{i}].{f}");
+    if alert.name.trim().is_empty() {
+        diags.push(file.diag(Some(span.clone()), field("name"), "must not be empty"));
+    }
+    if earlier.iter().any(|a| a.name == alert.name) {
+        diags.push(file.diag(
+            Some(span.clone()),
+            field("name"),
+            format!(
+                "{:?} is used by an earlier [[alert]]; names must be unique",
+                alert.name
+            ),
+        ));
+    }
+    if !ALERT_KINDS.contains(&alert.kind.as_str()) {
+        diags.push(file.diag(
+            Some(span),
+            field("kind"),
+            format!(
+                "{:?} is not a kind; use one of {}",
+                alert.kind,
+                ALERT_KINDS.join(", ")
+            ),
+        ));
+    }
+}
+
+struct Validator<'a> {
+    file: &'a SourceFile,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, value: &Spanned<String>, field: &str, message: String) {
+        let span = value.span();
+        let span = (span != (0..0)).then_some(span);
+        self.diags.push(self.file.diag(span, field, message));
+    }
+
+    fn duration(&mut self, field: &str, value: &Spanned<String>) -> Duration {
+        match parse_duration(value.get_ref()) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                self.error(value, field, "must be longer than zero".into());
+                Duration::from_secs(1)
+            }
+            Err(e) => {
+                self.error(value, field, e);
+                Duration::from_secs(1)
+            }
+        }
+    }
+
+    fn size(&mut self, field: &str, value: &Spanned<String>) -> u64 {
+        match parse_size(value.get_ref()) {
+            Ok(n) if n > 0 => n,
+            Ok(_) => {
+                self.error(value, field, "must be larger than zero".into());
+                1
+            }
+            Err(e) => {
+                self.error(value, field, e);
+                1
+            }
+        }
+    }
+
+    fn positive(&mut self, field: &str, n: usize, root: &DeTable<'_>) -> usize {
+        if n == 0 {
+            let section = field.split('.').next().unwrap_or(field);
+            let span = root.get(section).map(|s| s.span());
+            self.diags
+                .push(self.file.diag(span, field, "must be at least 1"));
+            1
+        } else {
+            n
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The service: wires the stages into tokio tasks. It decides *when* each
+//! feed is polled and keeps the counts; *how* a feed is polled is
+//! [`crate::pipeline`]'s business.
+//!
+//! Invariants: one feed's slowness or failure never delays another (each
+//! poll is its own task, bounded only by the concurrency limits); on
+//! shutdown no new poll starts, in-flight polls get a grace period, and the
+//! store is flushed.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinSet;
+
+use crate::config::FeedConfig;
+use crate::fetch::schedule;
+use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
+
+/// Counts over a set of polls: the `run --once` summary and the periodic log line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CycleSummary {
+    pub ok: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    pub gone: usize,
+    pub new_items: usize,
+    pub new_hits: usize,
+}
+
+impl CycleSummary {
+    pub fn add(&mut self, r: &PollReport) {
+        match r.status {
+            PollStatus::Ok => self.ok += 1,
+            PollStatus::NotModified => self.not_modified += 1,
+            PollStatus::Failed => self.failed += 1,
+            PollStatus::Gone => self.gone += 1,
+        }
+        self.new_items += r.new_items;
+        self.new_hits += r.new_hits.len();
+    }
+
+    pub fn polls(&self) -> usize {
+        self.ok + self.not_modified + self.failed + self.gone
+    }
+}
+
+impl fmt::Display for CycleSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "feeds: {} ok, {} not modified, {} failed",
+            self.ok, self.not_modified, self.failed
+        )?;
+        if self.gone > 0 {
+            write!(f, ", {} gone", self.gone)?;
+        }
+        write!(
+            f,
+            "; new items: {}; new hits: {}",
+            self.new_items, self.new_hits
+        )
+    }
+}
+
+/// Grace period for in-flight polls on shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How often the service logs its one-line summary (when anything happened).
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+/// How often `seen` marks past their retention are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+/// Polls every enabled feed once, concurrently, and returns the counts.
+/// Feeds marked gone (HTTP 410) are skipped.
+pub async fn run_once(
+    ctx: &PollContext,
+    feeds: &[FeedConfig],
+    seen_retention: Duration,
+) -> CycleSummary {
+    prune_seen(ctx, seen_retention).await;
+    let mut tasks = JoinSet::new();
+    for feed in feeds.iter().filter(|f| f.enabled) {
+        if is_gone(ctx, feed).await {
+            tracing::warn!(feed = %feed.name, "skipped: the server said 410 Gone; change its URL or remove it");
+            continue;
+        }
+        let (ctx, feed) = (ctx.clone(), feed.clone());
+        tasks.spawn(async move { poll_feed(&ctx, &feed, &mut fastrand::Rng::new()).await });
+    }
+    let mut summary = CycleSummary::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(report) => summary.add(&report),
+            Err(e) => {
+                tracing::error!("a poll task failed: {e}");
+                summary.failed += 1;
+            }
+        }
+    }
+    if let Err(e) = ctx.store.flush() {
+        tracing::error!("cannot flush the store: {e}");
+    }
+    summary
+}
+
+/// The service loop: polls each feed when it is due until `shutdown`
+/// resolves, then drains in-flight polls for up to `SHUTDOWN_GRACE`.
+pub async fn run(
+    ctx: PollContext,
+    feeds: Vec<FeedConfig>,
+    seen_retention: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut rng = fastrand::Rng::new();
+    let now = Utc::now();
+    let mut due: BTreeMap<String, (DateTime<Utc>, FeedConfig)> = BTreeMap::new();
+    for feed in feeds.into_iter().filter(|f| f.enabled) {
+        let state = ctx
+            .store
+            .feed_state(&feed.url)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if state.gone {
+            tracing::warn!(feed = %feed.name, "not polled: the server said 410 Gone; change its URL or remove it");
+            continue;
+        }
+        let interval = feed.interval.unwrap_or(ctx.poll.interval);
+        let when = match state.next_due {
+            // A stored schedule survives restarts, but never waits longer
+            // than one interval from now (the interval may have shrunk).
+            Some(t) => t.min(schedule::later(now, interval)),
+            None => schedule::first_due(now, interval, &mut rng),
+        };
+        due.insert(feed.name.clone(), (when, feed));
+    }
+    tracing::info!(feeds = due.len(), "service started");
+
+    let mut in_flight: HashSet<String> = HashSet::new();
+    let mut tasks: JoinSet<PollReport> = JoinSet::new();
+    let mut summary = CycleSummary::default();
+    let mut summary_tick = tokio::time::interval(SUMMARY_EVERY);
+    let mut prune_tick = tokio::time::interval(PRUNE_EVERY);
+    tokio::pin!(shutdown);
+
+    loop {
+        let now = Utc::now();
+        for (name, (when, feed)) in &due {
+            if *when <= now && !in_flight.contains(name) {
+                in_flight.insert(name.clone());
+                let (ctx, feed) = (ctx.clone(), feed.clone());
+                let seed = rng.u64(..);
+                tasks.spawn(async move {
+                    poll_feed(&ctx, &feed, &mut fastrand::Rng::with_seed(seed)).await
+                });
+            }
+        }
+        let next_wake = due
+            .iter()
+            .filter(|(name, _)| !in_flight.contains(*name))
+            .map(|(_, (when, _))| *when)
+            .min()
+            .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(3600));
+
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(joined) = tasks.join_next() => match joined {
+                Ok(report) => {
+                    in_flight.remove(&report.feed);
+                    summary.add(&report);
+                    if report.status == PollStatus::Gone {
+                        due.remove(&report.feed);
+                    } else if let Some(entry) = due.get_mut(&report.feed) {
+                        entry.0 = report.next_due;
+                    }
+                }
+                Err(e) => tracing::error!("a poll task failed: {e}"),
+            },
+            () = tokio::time::sleep(next_wake) => {}
+            _ = summary_tick.tick() => {
+                if summary.polls() > 0 {
+                    tracing::info!("poll cycle: {summary}");
+                    summary = CycleSummary::default();
+                }
+            }
+            _ = prune_tick.tick() => prune_seen(&ctx, seen_retention).await,
+        }
+    }
+
+    tracing::info!(
+        in_flight = tasks.len(),
+        "stopping: no new polls; waiting for in-flight ones"
+    );
+    let drain = async {
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(report) = joined {
+                summary.add(&report);
+            }
+        }
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        tracing::warn!("in-flight polls did not finish within {SHUTDOWN_GRACE:?}; abandoning them");
+        tasks.abort_all();
+    }
+    if summary.polls() > 0 {
+        tracing::info!("poll cycle: {summary}");
+    }
+    if let Err(e) = ctx.store.flush() {
+        tracing::error!("cannot flush the store: {e}");
+    }
+    tracing::info!("stopped");
+}
+
+async fn is_gone(ctx: &PollContext, feed: &FeedConfig) -> bool {
+    ctx.store
+        .feed_state(&feed.url)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.gone)
+}
+
+async fn prune_seen(ctx: &PollContext, retention: Duration) {
+    let store = ctx.store.clone();
+    let before = schedule::earlier(Utc::now(), retention);
+    match tokio::task::spawn_blocking(move || store.prune_seen(before)).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::info!(removed = n, "pruned seen marks past their retention"),
+        Ok(Err(e)) => tracing::error!("cannot prune seen marks: {e}"),
+        Err(e) => tracing::error!("prune task failed: {e}"),
+    }
+}
