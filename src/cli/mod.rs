@@ -98,12 +98,19 @@ fn load_config(path: &Path) -> Result<Config, Failure> {
 
 /// Opens the store named by the configuration.
 fn open_store(s: &StoreSettings) -> Result<Store, Failure> {
-    Store::open(&s.path, s.cache_bytes).map_err(|e| match e {
-        StoreError::Locked { .. } => Failure::runtime(anyhow::Error::new(e).context(
-            "the service holds the store; stop it to query the store directly (querying the running service arrives with its local API)",
+    Store::open(&s.path, s.cache_bytes).map_err(|e| store_failure(e, &s.path))
+}
+
+/// A store that cannot be opened is a runtime failure; a locked one says who holds it.
+fn store_failure(e: StoreError, path: &Path) -> Failure {
+    match e {
+        StoreError::Locked { .. } => Failure::runtime(anyhow::anyhow!(
+            "store {} is locked by another newshound process (the running service?); \
+             stop it to use this command, or wait for the local API of a later version",
+            path.display()
         )),
         other => Failure::runtime(other),
-    })
+    }
 }
 
 /// Logs to standard error: `RUST_LOG` wins, else `level` for newshound and

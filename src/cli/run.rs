@@ -1,16 +1,11 @@
 //! `newshound run [--once]`: the service, or one poll of every feed.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use clap::Args;
 
-use super::{CmdResult, Failure, init_logging, load_config, open_store};
-use crate::classify::Classifier;
-use crate::daemon;
-use crate::fetch::{Fetcher, HostLimits};
-use crate::lang::LanguageDetector;
-use crate::pipeline::PollContext;
+use super::{CmdResult, Failure, init_logging, load_config, store_failure};
+use crate::daemon::{Service, StartError};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -21,32 +16,25 @@ pub struct RunArgs {
 
 pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
     let config = load_config(config_path)?;
-    let settings = config.settings;
-    init_logging(&settings.log.level, settings.log.format == "json");
+    let log = config.settings.log.clone();
+    init_logging(&log.level, log.format == "json");
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let store = Arc::new(open_store(&settings.store)?);
-    let detector = LanguageDetector::new(&settings.languages).map_err(Failure::input)?;
-    let classifier = Arc::new(Classifier::new(detector, config.topics.matcher));
-    let fetcher = Fetcher::new(&settings.poll).map_err(Failure::runtime)?;
-    let ctx = PollContext {
-        fetcher,
-        limits: HostLimits::new(settings.poll.concurrency, settings.poll.per_host),
-        store,
-        classifier,
-        poll: settings.poll.clone(),
-    };
+    let store_path = config.settings.store.path.clone();
+    let service = Service::new(config).map_err(|e| match e {
+        StartError::Store(e) => store_failure(e, &store_path),
+        other => Failure::runtime(other),
+    })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(Failure::runtime)?;
-    let retention = settings.store.seen_retention;
     if args.once {
-        let summary = runtime.block_on(daemon::run_once(&ctx, &config.feeds, retention));
+        let summary = runtime.block_on(service.run_once());
         println!("{summary}");
     } else {
-        runtime.block_on(daemon::run(ctx, config.feeds, retention, shutdown_signal()));
+        runtime.block_on(service.run(shutdown_signal()));
     }
     Ok(())
 }

@@ -10,14 +10,68 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::config::FeedConfig;
-use crate::fetch::schedule;
+use crate::classify::Classifier;
+use crate::config::{Config, FeedConfig};
+use crate::fetch::{FetchError, Fetcher, HostLimits, schedule};
+use crate::lang::{LangError, LanguageDetector};
 use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
+use crate::store::{Store, StoreError};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("language detector: {0}")]
+    Lang(#[from] LangError),
+    #[error("HTTP client: {0}")]
+    Fetch(#[from] FetchError),
+}
+
+/// Everything the service runs with, built from a validated configuration.
+pub struct Service {
+    pub ctx: PollContext,
+    pub feeds: Vec<FeedConfig>,
+    pub seen_retention: Duration,
+}
+
+impl Service {
+    /// Opens the store and builds the stages. Fails fast: a service that
+    /// cannot store or classify must not start polling.
+    pub fn new(config: Config) -> Result<Service, StartError> {
+        let settings = config.settings;
+        let store = Store::open(&settings.store.path, settings.store.cache_bytes)?;
+        let detector = LanguageDetector::new(&settings.languages)?;
+        let ctx = PollContext {
+            fetcher: Fetcher::new(&settings.poll)?,
+            limits: HostLimits::new(settings.poll.concurrency, settings.poll.per_host),
+            store: Arc::new(store),
+            classifier: Arc::new(Classifier::new(detector, config.topics.matcher)),
+            poll: settings.poll,
+        };
+        Ok(Service {
+            ctx,
+            feeds: config.feeds,
+            seen_retention: settings.store.seen_retention,
+        })
+    }
+
+    /// Polls every enabled feed once; see [`run_once`].
+    pub async fn run_once(&self) -> CycleSummary {
+        run_once(&self.ctx, &self.feeds, self.seen_retention).await
+    }
+
+    /// The service loop until `shutdown`; see [`run`].
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        run(self.ctx, self.feeds, self.seen_retention, shutdown).await
+    }
+}
 
 /// Counts over a set of polls: the `run --once` summary and the periodic log line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
