@@ -1,24 +1,50 @@
 //! The sled store: hits and their indexes, the seen set, per-feed state.
 //!
 //! This is the only module that knows sled. Trees (one `sled::Db`):
-//! `hits` (id → Hit), `by_time` (published millis ‖ id → ()), `seen`
-//! (item id → first-seen millis), `feeds` (feed url → FeedState), `outbox`
-//! (sequence → pending alert; used from the alerting issue on), `meta`
-//! (`schema_version`).
+//! `hits` (id → Hit as JSON), `by_time` (published millis ‖ id → ()), `seen`
+//! (item id → first-seen millis), `feeds` (feed url → FeedState as JSON),
+//! `outbox` (sequence → pending alert; used from the alerting issue on),
+//! `meta` (`schema_version`).
+//!
+//! Invariants: every id in `hits` has its `by_time` entry and its `seen` mark
+//! (they are written in one transaction, and `prune_seen` never removes a hit's
+//! mark); nothing read from disk is trusted, a record that does not decode is
+//! a [`StoreError::Corrupt`] naming the tree and key, never a panic. Only one
+//! process may open a store (sled's file lock); a second one gets
+//! [`StoreError::Locked`].
+//!
+//! Layout: this file opens the store and owns the errors; [`records`] holds the
+//! byte encodings, `hits.rs` writing and reading single hits, `query.rs` the
+//! time-ordered listing, `seen.rs` the seen set and its retention, `feeds.rs`
+//! the per-feed state.
 
+mod feeds;
+mod hits;
+mod query;
+mod records;
+mod seen;
+
+use std::io;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::model::Hit;
+pub use feeds::FeedState;
+pub use hits::MIN_PREFIX_CHARS;
+pub use query::HitQuery;
+
+/// The on-disk layout this code reads and writes. Bump it (and add a
+/// migration) whenever a tree's key or value encoding changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const SCHEMA_KEY: &[u8] = b"schema_version";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another process (usually the running service) holds the store.
     #[error("store {path} is in use by another process (is `newshound run` running?)")]
     Locked { path: PathBuf },
-    #[error("store {path}: {source}")]
+    #[error("store {path}: cannot open: {source}")]
     Open { path: PathBuf, source: sled::Error },
     #[error("store {path} has schema version {found}, this newshound understands {expected}")]
     Schema {
@@ -26,112 +52,204 @@ pub enum StoreError {
         found: u32,
         expected: u32,
     },
-    #[error("store: {0}")]
-    Sled(#[from] sled::Error),
-    #[error("store: corrupt record in tree {tree}: {message}")]
-    Corrupt { tree: &'static str, message: String },
+    /// sled failed while reading or writing a tree (I/O error, internal corruption).
+    #[error("store {path}, tree {tree}: {source}")]
+    Sled {
+        path: PathBuf,
+        tree: &'static str,
+        source: sled::Error,
+    },
+    /// A record on disk does not decode: its key is shown as text or hex.
+    #[error("store {path}: corrupt record in tree {tree} at key {key}: {message}")]
+    Corrupt {
+        path: PathBuf,
+        tree: &'static str,
+        key: String,
+        message: String,
+    },
+    /// A record could not be serialised (not expected with the record types we store).
+    #[error("store {path}: cannot encode a record for tree {tree}: {message}")]
+    Encode {
+        path: PathBuf,
+        tree: &'static str,
+        message: String,
+    },
+    /// `get_hit` was given an id prefix that more than one hit starts with.
+    #[error(
+        "id prefix \"{prefix}\" is ambiguous: {count} hits in tree hits start with it; give more characters"
+    )]
+    Ambiguous { prefix: String, count: usize },
 }
 
-/// What the scheduler remembers about a feed between polls and restarts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FeedState {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub last_poll: Option<DateTime<Utc>>,
-    pub last_success: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub last_error_at: Option<DateTime<Utc>>,
-    /// Consecutive failures; 0 after a success.
-    pub error_count: u32,
-    pub next_due: Option<DateTime<Utc>>,
-    /// Set when the server answered 410 Gone; the feed is not polled again.
-    pub gone: bool,
-    /// Items seen in the last successful fetch that parsed.
-    pub last_item_count: u32,
-    pub total_hits: u64,
+/// Sizes of the store, for `feeds status`, metrics and the health endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub hits: usize,
+    pub seen: usize,
+    pub feeds: usize,
+    /// Bytes of sled's files on disk (sled's own accounting).
+    pub size_on_disk: u64,
 }
 
-/// Filters for [`Store::query_hits`]. All present filters must hold.
-#[derive(Debug, Clone, Default)]
-pub struct HitQuery {
-    /// Published at or after.
-    pub since: Option<DateTime<Utc>>,
-    /// Published before.
-    pub until: Option<DateTime<Utc>>,
-    /// Language code, exact.
-    pub language: Option<String>,
-    /// One of the hit's matched topics, exact.
-    pub topic: Option<String>,
-    /// Feed name, case-insensitive exact.
-    pub feed: Option<String>,
-    /// Case-insensitive substring of title, summary or URL.
-    pub search: Option<String>,
-    /// At most this many, newest (by published) first. `None`: all.
-    pub limit: Option<usize>,
+/// An open store. Cheap to share behind an `Arc`: sled trees are thread-safe.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    hits: sled::Tree,
+    by_time: sled::Tree,
+    seen: sled::Tree,
+    feeds: sled::Tree,
+    // Created now so the tree list (and the transaction that will span it)
+    // does not change shape when alerting lands.
+    #[allow(dead_code)]
+    outbox: sled::Tree,
+    meta: sled::Tree,
 }
-
-pub struct Store {}
 
 impl Store {
     /// Opens (creating if needed) the store in directory `path`, with sled's page
     /// cache bounded to `cache_bytes`.
-    pub fn open(_path: &Path, _cache_bytes: u64) -> Result<Store, StoreError> {
-        todo!("store helper")
+    ///
+    /// Fails with [`StoreError::Locked`] at once (no waiting) when another
+    /// process, or another `Store` in this process, has it open.
+    pub fn open(path: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(cache_bytes)
+            .open()
+            .map_err(|e| open_error(path, e))?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(path, e));
+        let store = Store {
+            path: path.to_path_buf(),
+            hits: tree("hits")?,
+            by_time: tree("by_time")?,
+            seen: tree("seen")?,
+            feeds: tree("feeds")?,
+            outbox: tree("outbox")?,
+            meta: tree("meta")?,
+            db,
+        };
+        store.check_schema()?;
+        Ok(store)
     }
 
+    /// The directory the store lives in.
     pub fn path(&self) -> &Path {
-        todo!()
+        &self.path
     }
 
-    /// Whether the item id has been processed before.
-    pub fn is_seen(&self, _item_id: &str) -> Result<bool, StoreError> {
-        todo!()
-    }
-
-    /// Marks non-matching items as processed (one batch).
-    pub fn mark_seen(&self, _item_ids: &[&str], _at: DateTime<Utc>) -> Result<(), StoreError> {
-        todo!()
-    }
-
-    /// Stores a hit, its `by_time` entry and its `seen` mark in one transaction.
-    /// Returns `false` (and writes nothing) when the id was already stored.
-    pub fn insert_hit(&self, _hit: &Hit) -> Result<bool, StoreError> {
-        todo!()
-    }
-
-    /// A hit by full id, or by a unique prefix of at least 6 characters.
-    pub fn get_hit(&self, _id_or_prefix: &str) -> Result<Option<Hit>, StoreError> {
-        todo!()
-    }
-
-    pub fn query_hits(&self, _query: &HitQuery) -> Result<Vec<Hit>, StoreError> {
-        todo!()
-    }
-
+    /// Number of stored hits. Walks the `hits` tree (sled keeps no count).
     pub fn hit_count(&self) -> usize {
-        todo!()
+        self.hits.len()
     }
 
-    pub fn feed_state(&self, _feed_url: &str) -> Result<Option<FeedState>, StoreError> {
-        todo!()
+    /// Number of `seen` marks. Walks the `seen` tree (sled keeps no count).
+    pub fn seen_count(&self) -> usize {
+        self.seen.len()
     }
 
-    pub fn put_feed_state(&self, _feed_url: &str, _state: &FeedState) -> Result<(), StoreError> {
-        todo!()
+    /// Counts of every tree that matters to an operator, and the disk usage.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        Ok(StoreStats {
+            hits: self.hit_count(),
+            seen: self.seen_count(),
+            feeds: self.feeds.len(),
+            size_on_disk: self
+                .db
+                .size_on_disk()
+                .map_err(|e| self.sled_error("(all)", e))?,
+        })
     }
 
-    pub fn feed_states(&self) -> Result<Vec<(String, FeedState)>, StoreError> {
-        todo!()
-    }
-
-    /// Removes `seen` marks older than `before` (hits themselves are kept).
-    /// Returns how many were removed.
-    pub fn prune_seen(&self, _before: DateTime<Utc>) -> Result<usize, StoreError> {
-        todo!()
-    }
-
-    /// Writes everything to disk.
+    /// Writes everything to disk. sled also flushes in the background (every
+    /// 500 ms by default) and when the store is dropped; this is for the moments
+    /// that must not lose a write, such as shutdown.
     pub fn flush(&self) -> Result<(), StoreError> {
-        todo!()
+        self.db
+            .flush()
+            .map(drop)
+            .map_err(|e| self.sled_error("(all)", e))
+    }
+
+    /// Writes the schema version into a new store, refuses a store written by
+    /// an incompatible version.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let current = self
+            .meta
+            .get(SCHEMA_KEY)
+            .map_err(|e| self.sled_error("meta", e))?;
+        match current {
+            None => {
+                self.meta
+                    .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.sled_error("meta", e))?;
+                Ok(())
+            }
+            Some(bytes) => {
+                let found = records::decode_u32(&self.path, "meta", SCHEMA_KEY, &bytes)?;
+                if found == SCHEMA_VERSION {
+                    Ok(())
+                } else {
+                    Err(StoreError::Schema {
+                        path: self.path.clone(),
+                        found,
+                        expected: SCHEMA_VERSION,
+                    })
+                }
+            }
+        }
+    }
+
+    fn sled_error(&self, tree: &'static str, source: sled::Error) -> StoreError {
+        StoreError::Sled {
+            path: self.path.clone(),
+            tree,
+            source,
+        }
+    }
+}
+
+/// sled reports a held lock as a plain `io::Error` of kind `Other` with this
+/// text (sled 0.34 `Config::try_lock`); it is the only way to tell it apart
+/// from other I/O failures, and the service relies on telling them apart (the
+/// CLI then talks to the running daemon instead).
+fn open_error(path: &Path, source: sled::Error) -> StoreError {
+    match &source {
+        sled::Error::Io(e)
+            if e.kind() == io::ErrorKind::Other
+                && e.to_string().contains("could not acquire lock") =>
+        {
+            StoreError::Locked {
+                path: path.to_path_buf(),
+            }
+        }
+        _ => StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sleds_lock_message_maps_to_locked() {
+        let p = Path::new("/var/lib/newshound");
+        let lock = sled::Error::Io(io::Error::other(
+            "could not acquire lock on \"/var/lib/newshound/db\": Os { code: 11 }",
+        ));
+        assert!(matches!(open_error(p, lock), StoreError::Locked { .. }));
+
+        let denied = sled::Error::Io(io::Error::new(io::ErrorKind::PermissionDenied, "denied"));
+        assert!(matches!(open_error(p, denied), StoreError::Open { .. }));
+        let other = sled::Error::Io(io::Error::other("disk on fire"));
+        assert!(matches!(open_error(p, other), StoreError::Open { .. }));
+        let unsupported = sled::Error::Unsupported("segment_size".into());
+        assert!(matches!(
+            open_error(p, unsupported),
+            StoreError::Open { .. }
+        ));
     }
 }
