@@ -1,0 +1,260 @@
+//! The real `newshound` binary, started as a process: `run --once`, the
+//! query commands, `check` and `classify`, with their exit codes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{FeedServer, Route, TestConfig, read_fixture};
+
+fn newshound(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("NEWSHOUND_CONFIG")
+        .output()
+        .expect("the binary runs")
+}
+
+async fn newshound_async(config: &Path, args: &[&str]) -> Output {
+    let (config, args): (std::path::PathBuf, Vec<String>) =
+        (config.to_path_buf(), args.iter().map(|s| s.to_string()).collect());
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        newshound(&config, &args)
+    })
+    .await
+    .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_once_then_query_the_hits_through_the_binary() {
+    let server = FeedServer::start().await;
+    server.serve("/wire.xml", Route::feed(read_fixture("feeds/wire-en.xml")));
+    let cfg = TestConfig::new(&[("Loopback Wire", server.url("/wire.xml"))], "");
+
+    let run = newshound_async(&cfg.path(), &["run", "--once"]).await;
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(
+        stdout(&run).trim(),
+        "feeds: 1 ok, 0 not modified, 0 failed; new items: 3; new hits: 2"
+    );
+
+    let list = newshound_async(&cfg.path(), &["hits", "list", "--format", "json"]).await;
+    assert!(list.status.success(), "{}", stderr(&list));
+    let hits: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 2);
+    for key in [
+        "id", "entry_id", "feed", "title", "url", "published", "fetched", "language", "topics", "score", "summary",
+    ] {
+        assert!(hits[0].get(key).is_some(), "missing {key}: {}", hits[0]);
+    }
+    assert_eq!(hits[0]["feed"], "Loopback Wire");
+    assert_eq!(hits[0]["entry_id"], "wire-1002");
+    assert_eq!(hits[0]["language"], "en");
+    assert_eq!(hits[0]["topics"][0]["topic"], "watch");
+    assert!(hits[0]["topics"][0]["terms"][0]["term"].is_string());
+    assert!(hits[0]["published"].as_str().unwrap().starts_with("2026-11-03T11:00:00"));
+
+    let jsonl = newshound_async(&cfg.path(), &["hits", "list", "--format", "jsonl", "--limit", "1"]).await;
+    assert_eq!(stdout(&jsonl).lines().count(), 1);
+
+    let table = newshound_async(&cfg.path(), &["hits", "list"]).await;
+    let text = stdout(&table);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    for line in text.lines() {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "too wide: {line:?}");
+    }
+
+    let csv = newshound_async(&cfg.path(), &["hits", "list", "--format", "csv", "--search", "ENGINEERS"]).await;
+    let text = stdout(&csv);
+    assert!(text.starts_with("id,published,fetched,language,score,topics,feed,title,url,entry_id\n"), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+
+    let none = newshound_async(&cfg.path(), &["hits", "list", "--lang", "pl", "--format", "json"]).await;
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&none.stdout).unwrap(), serde_json::json!([]));
+    let old = newshound_async(&cfg.path(), &["hits", "list", "--until", "2026-11-03", "--format", "jsonl"]).await;
+    assert_eq!(stdout(&old).lines().count(), 1, "{}", stdout(&old));
+
+    let prefix = &hits[0]["id"].as_str().unwrap()[..8];
+    let show = newshound_async(&cfg.path(), &["hits", "show", prefix]).await;
+    assert!(show.status.success(), "{}", stderr(&show));
+    let text = stdout(&show);
+    assert!(text.contains("topic watch: MATCH"), "{text}");
+    assert!(text.contains("stole trade secrets"), "{text}");
+
+    let missing = newshound_async(&cfg.path(), &["hits", "show", "ffffffffff"]).await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no hit with id"), "{}", stderr(&missing));
+
+    let bad_since = newshound_async(&cfg.path(), &["hits", "list", "--since", "yesterday"]).await;
+    assert_eq!(bad_since.status.code(), Some(1));
+    assert!(stderr(&bad_since).contains("--since"), "{}", stderr(&bad_since));
+}
+
+#[test]
+fn run_once_exits_zero_when_every_feed_fails() {
+    let cfg = TestConfig::new(&[("Nowhere", "http://127.0.0.1:9/feed.xml".to_string())], "");
+    let run = newshound(&cfg.path(), &["run", "--once"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout(&run).contains("0 ok, 0 not modified, 1 failed"), "{}", stdout(&run));
+    assert!(stderr(&run).contains("Nowhere"), "the failure names the feed: {}", stderr(&run));
+}
+
+#[test]
+fn check_accepts_a_good_configuration() {
+    let cfg = TestConfig::new(&[("A", "https://example.org/a.xml".to_string())], "");
+    let out = newshound(&cfg.path(), &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("feeds: 1 (1 enabled)"), "{}", stdout(&out));
+}
+
+#[test]
+fn check_reports_every_problem_with_file_line_column_and_field() {
+    let cfg = TestConfig::new(&[], "");
+    let main = cfg.path();
+    std::fs::write(
+        &main,
+        "[store]\npath = \"store\"\ncolour = \"blue\"\n[feeds]\nfile = \"feeds.toml\"\n\
+         [poll]\ninterval = \"soon\"\nconcurrency = \"many\"\n[languages]\nenabled = [\"en\", \"xx\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cfg.dir.path().join("feeds.toml"),
+        "[[feed]]\nname = \"A\"\nurl = \"ftp://example.org/a\"\n\n[[feed]]\nname = \"B\"\nurl = \"https://example.org/b\"\ninterval = \"often\"\nlanguag = \"pl\"\n",
+    )
+    .unwrap();
+    let out = newshound(&main, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    let main_name = main.display().to_string();
+    let feeds_name = cfg.dir.path().join("feeds.toml").display().to_string();
+    for expected in [
+        format!("{main_name}:3:1: store.colour: unknown field `colour`"),
+        format!("{main_name}:7:12: poll.interval:"),
+        format!("{main_name}:8:15: poll.concurrency:"),
+        format!("{main_name}:10:19: languages.enabled[1]: \"xx\" is not a supported"),
+        format!("{feeds_name}:3:7: feed[0].url: scheme \"ftp\" is not supported"),
+        format!("{feeds_name}:10:1: feed[1].languag: unknown field `languag`"),
+    ] {
+        assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn an_unset_environment_variable_is_named() {
+    let cfg = TestConfig::new(&[], "");
+    let text = std::fs::read_to_string(cfg.path()).unwrap();
+    std::fs::write(cfg.path(), text.replace("path = \"store\"", "path = \"${NEWSHOUND_TEST_UNSET_VAR}\"")).unwrap();
+    let out = newshound(&cfg.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("store.path: environment variable NEWSHOUND_TEST_UNSET_VAR is not set"),
+        "{}",
+        stderr(&out)
+    );
+    let set = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config".as_ref(), cfg.path().as_os_str(), "check".as_ref()])
+        .env("NEWSHOUND_TEST_UNSET_VAR", "elsewhere")
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(stdout(&set).contains("elsewhere"), "{}", stdout(&set));
+}
+
+#[test]
+fn the_config_file_can_come_from_the_environment() {
+    let cfg = TestConfig::new(&[("A", "https://example.org/a.xml".to_string())], "");
+    let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .arg("check")
+        .env("NEWSHOUND_CONFIG", cfg.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_config_file_is_an_input_error() {
+    let out = newshound(Path::new("/nonexistent/newshound.toml"), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/newshound.toml: cannot read"), "{}", stderr(&out));
+}
+
+#[test]
+fn classify_explains_a_text_and_prints_the_design_json() {
+    let cfg = TestConfig::new(&[], "");
+    let out = newshound(
+        &cfg.path(),
+        &["classify", "--title", "Służby specjalne badają szpiegostwo w fabryce chipów", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["language"], "pl");
+    assert_eq!(v["matched"], true);
+    let topic = &v["topics"][0];
+    assert_eq!(topic["topic"], "watch");
+    assert!(topic["score"].as_f64().unwrap() >= topic["threshold"].as_f64().unwrap());
+    let found: Vec<&str> = topic["terms"].as_array().unwrap().iter().map(|t| t["found"].as_str().unwrap()).collect();
+    assert!(found.contains(&"szpiegostwo"), "{found:?}");
+
+    let human = newshound(&cfg.path(), &["classify", "--title", "A quiet day at the harbour"]);
+    assert!(stdout(&human).contains("matched:  no"), "{}", stdout(&human));
+}
+
+#[test]
+fn classify_a_feed_file_prints_one_line_per_entry() {
+    let cfg = TestConfig::new(&[], "");
+    let feed = common::fixture("feeds/wire-en.xml");
+    let out = newshound(&cfg.path(), &["classify", "--feed", feed.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> =
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    let matched: Vec<bool> = lines.iter().map(|l| l["matched"].as_bool().unwrap()).collect();
+    assert_eq!(matched, [true, true, false]);
+}
+
+#[test]
+fn classify_batch_answers_every_line_in_order() {
+    use std::io::Write;
+    let cfg = TestConfig::new(&[], "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config".as_ref(), cfg.path().as_os_str(), "classify".as_ref(), "--batch".as_ref()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"{\"id\": 1, \"title\": \"Spying on a chip lab\", \"text\": \"Investigators describe espionage.\"}\n\
+              not json\n\
+              {\"id\": \"x\", \"title\": \"Weather\", \"text\": \"Sunny and warm all week.\"}\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a broken line makes the exit code 1");
+    let lines: Vec<serde_json::Value> =
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], 1);
+    assert_eq!(lines[0]["matched"], true);
+    assert!(lines[1]["error"].as_str().unwrap().starts_with("line 2:"));
+    assert_eq!(lines[2]["id"], "x");
+    assert_eq!(lines[2]["matched"], false);
+}
