@@ -20,8 +20,10 @@ fn newshound(config: &Path, args: &[&str]) -> Output {
 }
 
 async fn newshound_async(config: &Path, args: &[&str]) -> Output {
-    let (config, args): (std::path::PathBuf, Vec<String>) =
-        (config.to_path_buf(), args.iter().map(|s| s.to_string()).collect());
+    let (config, args): (std::path::PathBuf, Vec<String>) = (
+        config.to_path_buf(),
+        args.iter().map(|s| s.to_string()).collect(),
+    );
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         newshound(&config, &args)
@@ -57,7 +59,17 @@ async fn run_once_then_query_the_hits_through_the_binary() {
     let hits = hits.as_array().unwrap();
     assert_eq!(hits.len(), 2);
     for key in [
-        "id", "entry_id", "feed", "title", "url", "published", "fetched", "language", "topics", "score", "summary",
+        "id",
+        "entry_id",
+        "feed",
+        "title",
+        "url",
+        "published",
+        "fetched",
+        "language",
+        "topics",
+        "score",
+        "summary",
     ] {
         assert!(hits[0].get(key).is_some(), "missing {key}: {}", hits[0]);
     }
@@ -66,26 +78,56 @@ async fn run_once_then_query_the_hits_through_the_binary() {
     assert_eq!(hits[0]["language"], "en");
     assert_eq!(hits[0]["topics"][0]["topic"], "watch");
     assert!(hits[0]["topics"][0]["terms"][0]["term"].is_string());
-    assert!(hits[0]["published"].as_str().unwrap().starts_with("2026-11-03T11:00:00"));
+    assert!(
+        hits[0]["published"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-03T11:00:00")
+    );
 
-    let jsonl = newshound_async(&cfg.path(), &["hits", "list", "--format", "jsonl", "--limit", "1"]).await;
+    let jsonl = newshound_async(
+        &cfg.path(),
+        &["hits", "list", "--format", "jsonl", "--limit", "1"],
+    )
+    .await;
     assert_eq!(stdout(&jsonl).lines().count(), 1);
 
     let table = newshound_async(&cfg.path(), &["hits", "list"]).await;
     let text = stdout(&table);
     assert_eq!(text.lines().count(), 3, "{text}");
     for line in text.lines() {
-        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "too wide: {line:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "too wide: {line:?}"
+        );
     }
 
-    let csv = newshound_async(&cfg.path(), &["hits", "list", "--format", "csv", "--search", "ENGINEERS"]).await;
+    let csv = newshound_async(
+        &cfg.path(),
+        &["hits", "list", "--format", "csv", "--search", "ENGINEERS"],
+    )
+    .await;
     let text = stdout(&csv);
-    assert!(text.starts_with("id,published,fetched,language,score,topics,feed,title,url,entry_id\n"), "{text}");
+    assert!(
+        text.starts_with("id,published,fetched,language,score,topics,feed,title,url,entry_id\n"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 2, "{text}");
 
-    let none = newshound_async(&cfg.path(), &["hits", "list", "--lang", "pl", "--format", "json"]).await;
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&none.stdout).unwrap(), serde_json::json!([]));
-    let old = newshound_async(&cfg.path(), &["hits", "list", "--until", "2026-11-03", "--format", "jsonl"]).await;
+    let none = newshound_async(
+        &cfg.path(),
+        &["hits", "list", "--lang", "pl", "--format", "json"],
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&none.stdout).unwrap(),
+        serde_json::json!([])
+    );
+    let old = newshound_async(
+        &cfg.path(),
+        &["hits", "list", "--until", "2026-11-03", "--format", "jsonl"],
+    )
+    .await;
     assert_eq!(stdout(&old).lines().count(), 1, "{}", stdout(&old));
 
     let prefix = &hits[0]["id"].as_str().unwrap()[..8];
@@ -97,20 +139,39 @@ async fn run_once_then_query_the_hits_through_the_binary() {
 
     let missing = newshound_async(&cfg.path(), &["hits", "show", "ffffffffff"]).await;
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("no hit with id"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no hit with id"),
+        "{}",
+        stderr(&missing)
+    );
 
     let bad_since = newshound_async(&cfg.path(), &["hits", "list", "--since", "yesterday"]).await;
     assert_eq!(bad_since.status.code(), Some(1));
-    assert!(stderr(&bad_since).contains("--since"), "{}", stderr(&bad_since));
+    assert!(
+        stderr(&bad_since).contains("--since"),
+        "{}",
+        stderr(&bad_since)
+    );
 }
 
 #[test]
 fn run_once_exits_zero_when_every_feed_fails() {
-    let cfg = TestConfig::new(&[("Nowhere", "http://127.0.0.1:9/feed.xml".to_string())], "");
+    let cfg = TestConfig::new(
+        &[("Nowhere", "http://127.0.0.1:9/feed.xml".to_string())],
+        "",
+    );
     let run = newshound(&cfg.path(), &["run", "--once"]);
     assert!(run.status.success(), "{}", stderr(&run));
-    assert!(stdout(&run).contains("0 ok, 0 not modified, 1 failed"), "{}", stdout(&run));
-    assert!(stderr(&run).contains("Nowhere"), "the failure names the feed: {}", stderr(&run));
+    assert!(
+        stdout(&run).contains("0 ok, 0 not modified, 1 failed"),
+        "{}",
+        stdout(&run)
+    );
+    assert!(
+        stderr(&run).contains("Nowhere"),
+        "the failure names the feed: {}",
+        stderr(&run)
+    );
 }
 
 #[test]
@@ -118,7 +179,11 @@ fn check_accepts_a_good_configuration() {
     let cfg = TestConfig::new(&[("A", "https://example.org/a.xml".to_string())], "");
     let out = newshound(&cfg.path(), &["check"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("feeds: 1 (1 enabled)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("feeds: 1 (1 enabled)"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -157,16 +222,25 @@ fn check_reports_every_problem_with_file_line_column_and_field() {
 fn an_unset_environment_variable_is_named() {
     let cfg = TestConfig::new(&[], "");
     let text = std::fs::read_to_string(cfg.path()).unwrap();
-    std::fs::write(cfg.path(), text.replace("path = \"store\"", "path = \"${NEWSHOUND_TEST_UNSET_VAR}\"")).unwrap();
+    std::fs::write(
+        cfg.path(),
+        text.replace("path = \"store\"", "path = \"${NEWSHOUND_TEST_UNSET_VAR}\""),
+    )
+    .unwrap();
     let out = newshound(&cfg.path(), &["check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("store.path: environment variable NEWSHOUND_TEST_UNSET_VAR is not set"),
+        stderr(&out)
+            .contains("store.path: environment variable NEWSHOUND_TEST_UNSET_VAR is not set"),
         "{}",
         stderr(&out)
     );
     let set = Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args(["--config".as_ref(), cfg.path().as_os_str(), "check".as_ref()])
+        .args([
+            "--config".as_ref(),
+            cfg.path().as_os_str(),
+            "check".as_ref(),
+        ])
         .env("NEWSHOUND_TEST_UNSET_VAR", "elsewhere")
         .output()
         .unwrap();
@@ -189,7 +263,11 @@ fn the_config_file_can_come_from_the_environment() {
 fn a_missing_config_file_is_an_input_error() {
     let out = newshound(Path::new("/nonexistent/newshound.toml"), &["check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("/nonexistent/newshound.toml: cannot read"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/newshound.toml: cannot read"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -197,7 +275,12 @@ fn classify_explains_a_text_and_prints_the_design_json() {
     let cfg = TestConfig::new(&[], "");
     let out = newshound(
         &cfg.path(),
-        &["classify", "--title", "Służby specjalne badają szpiegostwo w fabryce chipów", "--json"],
+        &[
+            "classify",
+            "--title",
+            "Służby specjalne badają szpiegostwo w fabryce chipów",
+            "--json",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -206,23 +289,43 @@ fn classify_explains_a_text_and_prints_the_design_json() {
     let topic = &v["topics"][0];
     assert_eq!(topic["topic"], "watch");
     assert!(topic["score"].as_f64().unwrap() >= topic["threshold"].as_f64().unwrap());
-    let found: Vec<&str> = topic["terms"].as_array().unwrap().iter().map(|t| t["found"].as_str().unwrap()).collect();
+    let found: Vec<&str> = topic["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["found"].as_str().unwrap())
+        .collect();
     assert!(found.contains(&"szpiegostwo"), "{found:?}");
 
-    let human = newshound(&cfg.path(), &["classify", "--title", "A quiet day at the harbour"]);
-    assert!(stdout(&human).contains("matched:  no"), "{}", stdout(&human));
+    let human = newshound(
+        &cfg.path(),
+        &["classify", "--title", "A quiet day at the harbour"],
+    );
+    assert!(
+        stdout(&human).contains("matched:  no"),
+        "{}",
+        stdout(&human)
+    );
 }
 
 #[test]
 fn classify_a_feed_file_prints_one_line_per_entry() {
     let cfg = TestConfig::new(&[], "");
     let feed = common::fixture("feeds/wire-en.xml");
-    let out = newshound(&cfg.path(), &["classify", "--feed", feed.to_str().unwrap(), "--json"]);
+    let out = newshound(
+        &cfg.path(),
+        &["classify", "--feed", feed.to_str().unwrap(), "--json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<serde_json::Value> =
-        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
-    let matched: Vec<bool> = lines.iter().map(|l| l["matched"].as_bool().unwrap()).collect();
+    let matched: Vec<bool> = lines
+        .iter()
+        .map(|l| l["matched"].as_bool().unwrap())
+        .collect();
     assert_eq!(matched, [true, true, false]);
 }
 
@@ -231,7 +334,12 @@ fn classify_batch_answers_every_line_in_order() {
     use std::io::Write;
     let cfg = TestConfig::new(&[], "");
     let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args(["--config".as_ref(), cfg.path().as_os_str(), "classify".as_ref(), "--batch".as_ref()])
+        .args([
+            "--config".as_ref(),
+            cfg.path().as_os_str(),
+            "classify".as_ref(),
+            "--batch".as_ref(),
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -248,9 +356,15 @@ fn classify_batch_answers_every_line_in_order() {
         )
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "a broken line makes the exit code 1");
-    let lines: Vec<serde_json::Value> =
-        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a broken line makes the exit code 1"
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["id"], 1);
     assert_eq!(lines[0]["matched"], true);

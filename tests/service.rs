@@ -27,7 +27,11 @@ async fn first_poll_stores_hits_and_the_second_gets_304_and_adds_nothing() {
     let service = cfg.service();
 
     let first = service.run_once().await;
-    assert_eq!((first.ok, first.failed, first.new_items, first.new_hits), (1, 0, 3, 2), "{first}");
+    assert_eq!(
+        (first.ok, first.failed, first.new_items, first.new_hits),
+        (1, 0, 3, 2),
+        "{first}"
+    );
     let hits = all_hits(&service);
     let titles: Vec<&str> = hits.iter().map(|h| h.title.as_str()).collect();
     assert_eq!(hits.len(), 2, "{titles:?}");
@@ -35,13 +39,25 @@ async fn first_poll_stores_hits_and_the_second_gets_304_and_adds_nothing() {
     assert!(hits[0].title.starts_with("Two engineers charged"));
     let chip = &hits[1];
     assert_eq!(chip.entry_id, "wire-1001");
-    assert_eq!(chip.url.as_deref(), Some(server.url("/stories/chip-lab").as_str()));
+    assert_eq!(
+        chip.url.as_deref(),
+        Some(server.url("/stories/chip-lab").as_str())
+    );
     assert_eq!(chip.language, "en");
     assert_eq!(chip.feed, "Wire");
     assert!(chip.topics.iter().any(|t| t.topic == "watch" && t.matched));
 
     let second = service.run_once().await;
-    assert_eq!((second.ok, second.not_modified, second.new_items, second.new_hits), (0, 1, 0, 0), "{second}");
+    assert_eq!(
+        (
+            second.ok,
+            second.not_modified,
+            second.new_items,
+            second.new_hits
+        ),
+        (0, 1, 0, 0),
+        "{second}"
+    );
     let requests = server.requests("/wire.xml");
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[0].if_none_match, None);
@@ -49,7 +65,10 @@ async fn first_poll_stores_hits_and_the_second_gets_304_and_adds_nothing() {
     assert_eq!(requests[1].if_modified_since.as_deref(), Some(LM));
     assert_eq!(requests[1].status, 304);
     let ua = requests[0].user_agent.clone().unwrap_or_default();
-    assert!(ua.starts_with(&format!("newshound/{}", env!("CARGO_PKG_VERSION"))), "{ua}");
+    assert!(
+        ua.starts_with(&format!("newshound/{}", env!("CARGO_PKG_VERSION"))),
+        "{ua}"
+    );
     assert_eq!(all_hits(&service).len(), 2);
 }
 
@@ -62,7 +81,11 @@ async fn a_changed_feed_with_the_same_items_adds_no_duplicates() {
     assert_eq!(service.run_once().await.new_hits, 2);
     // No validators: the server sends the whole document again.
     let again = service.run_once().await;
-    assert_eq!((again.ok, again.new_items, again.new_hits), (1, 0, 0), "{again}");
+    assert_eq!(
+        (again.ok, again.new_items, again.new_hits),
+        (1, 0, 0),
+        "{again}"
+    );
     assert_eq!(all_hits(&service).len(), 2);
 }
 
@@ -71,7 +94,9 @@ async fn a_failing_feed_backs_off_then_recovers() {
     let server = FeedServer::start().await;
     server.serve(
         "/flaky.xml",
-        Route::feed(read_fixture("feeds/wire-en.xml")).then(Scripted::status(500)).then(Scripted::status(502)),
+        Route::feed(read_fixture("feeds/wire-en.xml"))
+            .then(Scripted::status(500))
+            .then(Scripted::status(502)),
     );
     let cfg = TestConfig::new(&[("Flaky", server.url("/flaky.xml"))], "");
     let service = cfg.service();
@@ -81,7 +106,11 @@ async fn a_failing_feed_backs_off_then_recovers() {
     let before = Utc::now();
     let r1 = poll_feed(&service.ctx, feed, &mut rng).await;
     assert_eq!(r1.status, PollStatus::Failed);
-    assert!(r1.error.as_deref().unwrap().contains("HTTP 500"), "{:?}", r1.error);
+    assert!(
+        r1.error.as_deref().unwrap().contains("HTTP 500"),
+        "{:?}",
+        r1.error
+    );
     let s1 = service.ctx.store.feed_state(&feed.url).unwrap().unwrap();
     assert_eq!(s1.error_count, 1);
     // First backoff: 30..60 s (half fixed, half jitter of one minute).
@@ -93,7 +122,10 @@ async fn a_failing_feed_backs_off_then_recovers() {
     let s2 = service.ctx.store.feed_state(&feed.url).unwrap().unwrap();
     assert_eq!(s2.error_count, 2);
     let wait2 = (s2.next_due.unwrap() - Utc::now()).num_seconds();
-    assert!((59..=121).contains(&wait2), "second backoff doubles: {wait2}");
+    assert!(
+        (59..=121).contains(&wait2),
+        "second backoff doubles: {wait2}"
+    );
 
     let r3 = poll_feed(&service.ctx, feed, &mut rng).await;
     assert_eq!(r3.status, PollStatus::Ok);
@@ -102,7 +134,10 @@ async fn a_failing_feed_backs_off_then_recovers() {
     assert_eq!(s3.error_count, 0, "a success resets the backoff");
     assert!(s3.last_success.is_some());
     let wait3 = (s3.next_due.unwrap() - Utc::now()).num_seconds();
-    assert!((890..=900).contains(&wait3), "back to the 15 min interval: {wait3}");
+    assert!(
+        (890..=900).contains(&wait3),
+        "back to the 15 min interval: {wait3}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -112,28 +147,48 @@ async fn retry_after_is_honoured_for_that_feed_only() {
         "/busy.xml",
         Route::feed(read_fixture("feeds/wire-en.xml"))
             .then(Scripted::status(429).with_header("retry-after", "120"))
-            .then(Scripted::status(503).with_header("retry-after", "Fri, 01 Jan 2100 00:00:00 GMT")),
+            .then(
+                Scripted::status(503).with_header("retry-after", "Fri, 01 Jan 2100 00:00:00 GMT"),
+            ),
     );
     server.serve("/calm.xml", Route::feed(read_fixture("feeds/wire-en.xml")));
     let cfg = TestConfig::new(
-        &[("Busy", server.url("/busy.xml")), ("Calm", server.url("/calm.xml"))],
+        &[
+            ("Busy", server.url("/busy.xml")),
+            ("Calm", server.url("/calm.xml")),
+        ],
         "backoff_max = \"2h\"",
     );
     let service = cfg.service();
     let summary = service.run_once().await;
     assert_eq!((summary.ok, summary.failed), (1, 1), "{summary}");
 
-    let busy = service.ctx.store.feed_state(&server.url("/busy.xml")).unwrap().unwrap();
+    let busy = service
+        .ctx
+        .store
+        .feed_state(&server.url("/busy.xml"))
+        .unwrap()
+        .unwrap();
     let wait = (busy.next_due.unwrap() - busy.last_poll.unwrap()).num_seconds();
     assert_eq!(wait, 120, "Retry-After: 120");
     assert!(busy.last_error.unwrap().contains("429"));
-    let calm = service.ctx.store.feed_state(&server.url("/calm.xml")).unwrap().unwrap();
+    let calm = service
+        .ctx
+        .store
+        .feed_state(&server.url("/calm.xml"))
+        .unwrap()
+        .unwrap();
     assert_eq!(calm.error_count, 0);
 
     // A far-future Retry-After date is bounded by backoff_max.
     let mut rng = fastrand::Rng::with_seed(1);
     poll_feed(&service.ctx, &service.feeds[0], &mut rng).await;
-    let busy = service.ctx.store.feed_state(&server.url("/busy.xml")).unwrap().unwrap();
+    let busy = service
+        .ctx
+        .store
+        .feed_state(&server.url("/busy.xml"))
+        .unwrap()
+        .unwrap();
     let wait = (busy.next_due.unwrap() - busy.last_poll.unwrap()).num_seconds();
     assert_eq!(wait, 7200);
 }
@@ -151,7 +206,10 @@ async fn an_oversized_body_and_malformed_xml_fail_their_feed_alone() {
             ..Route::feed(big)
         },
     );
-    server.serve("/broken.xml", Route::feed(read_fixture("feeds/malformed.xml")));
+    server.serve(
+        "/broken.xml",
+        Route::feed(read_fixture("feeds/malformed.xml")),
+    );
     server.serve("/good.xml", Route::feed(read_fixture("feeds/wire-en.xml")));
     let cfg = TestConfig::new(
         &[
@@ -164,13 +222,32 @@ async fn an_oversized_body_and_malformed_xml_fail_their_feed_alone() {
     );
     let service = cfg.service();
     let summary = service.run_once().await;
-    assert_eq!((summary.ok, summary.failed, summary.new_hits), (1, 3, 2), "{summary}");
+    assert_eq!(
+        (summary.ok, summary.failed, summary.new_hits),
+        (1, 3, 2),
+        "{summary}"
+    );
 
     let error = |path: &str| {
-        service.ctx.store.feed_state(&server.url(path)).unwrap().unwrap().last_error.unwrap_or_default()
+        service
+            .ctx
+            .store
+            .feed_state(&server.url(path))
+            .unwrap()
+            .unwrap()
+            .last_error
+            .unwrap_or_default()
     };
-    assert!(error("/big.xml").contains("262144-byte limit"), "{}", error("/big.xml"));
-    assert!(error("/big-chunked.xml").contains("262144-byte limit"), "{}", error("/big-chunked.xml"));
+    assert!(
+        error("/big.xml").contains("262144-byte limit"),
+        "{}",
+        error("/big.xml")
+    );
+    assert!(
+        error("/big-chunked.xml").contains("262144-byte limit"),
+        "{}",
+        error("/big-chunked.xml")
+    );
     let broken = error("/broken.xml");
     assert!(!broken.is_empty());
     assert!(!broken.contains("panic"), "{broken}");
@@ -196,14 +273,20 @@ async fn an_iso_8859_2_feed_decodes_to_correct_polish() {
         },
     );
     let cfg = TestConfig::new(
-        &[("Nagłówek", server.url("/header.xml")), ("Deklaracja", server.url("/decl.xml"))],
+        &[
+            ("Nagłówek", server.url("/header.xml")),
+            ("Deklaracja", server.url("/decl.xml")),
+        ],
         "",
     );
     let service = cfg.service();
     let summary = service.run_once().await;
     assert_eq!((summary.ok, summary.new_hits), (2, 2), "{summary}");
     for hit in all_hits(&service) {
-        assert_eq!(hit.title, "Służby specjalne zatrzymały inżyniera podejrzanego o szpiegostwo");
+        assert_eq!(
+            hit.title,
+            "Służby specjalne zatrzymały inżyniera podejrzanego o szpiegostwo"
+        );
         assert_eq!(hit.language, "pl");
         assert!(hit.summary.contains("półprzewodniki"), "{}", hit.summary);
     }
@@ -212,12 +295,20 @@ async fn an_iso_8859_2_feed_decodes_to_correct_polish() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_gone_feed_is_disabled_with_a_warning_and_not_polled_again() {
     let server = FeedServer::start().await;
-    server.serve("/gone.xml", Route::feed(Vec::new()).then(Scripted::status(410)));
+    server.serve(
+        "/gone.xml",
+        Route::feed(Vec::new()).then(Scripted::status(410)),
+    );
     let cfg = TestConfig::new(&[("Gone", server.url("/gone.xml"))], "");
     let service = cfg.service();
     let first = service.run_once().await;
     assert_eq!(first.gone, 1, "{first}");
-    let state = service.ctx.store.feed_state(&server.url("/gone.xml")).unwrap().unwrap();
+    let state = service
+        .ctx
+        .store
+        .feed_state(&server.url("/gone.xml"))
+        .unwrap()
+        .unwrap();
     assert!(state.gone);
     let second = service.run_once().await;
     assert_eq!(second.polls(), 0, "{second}");
@@ -238,10 +329,16 @@ async fn the_service_loop_polls_due_feeds_and_stops_on_shutdown() {
     }));
     let deadline = tokio::time::Instant::now() + common::WAIT;
     while server.requests("/wire.xml").len() < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "the loop did not poll twice");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the loop did not poll twice"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(12), task).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(12), task)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(store.hit_count(), 2);
 }

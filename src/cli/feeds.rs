@@ -1,24 +1,248 @@
 //! `newshound feeds list|status|import-opml|export-opml`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::Subcommand;
+use chrono::{DateTime, Local, Utc};
+use clap::{Subcommand, ValueEnum};
+use serde::Serialize;
 
-use super::{CmdResult, load_config};
+use super::output::{fit, print_json};
+use super::{CmdResult, Failure, load_config, open_store};
+use crate::config::opml::{OpmlFeed, append_to_feeds_toml, parse_opml, render_opml};
+use crate::config::{FeedConfig, Settings};
+use crate::store::FeedState;
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
     /// List the configured feeds
-    List,
-    /// Show each feed's health: last success, last error, next poll
-    Status,
-    /// Append the feeds of an OPML file to feeds.toml (duplicates are skipped)
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show each feed's health: last success, errors, next poll
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Append the feeds of an OPML file to feeds.toml, keeping its comments; duplicates are skipped
     ImportOpml { file: PathBuf },
     /// Print the configured feeds as OPML
     ExportOpml,
 }
 
-pub fn feeds(config_path: &Path, _cmd: FeedsCommand) -> CmdResult {
-    let _config = load_config(config_path)?;
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn feeds(config_path: &Path, cmd: FeedsCommand) -> CmdResult {
+    match cmd {
+        FeedsCommand::List { format } => list(&load_config(config_path)?.feeds, format),
+        FeedsCommand::Status { format } => status(config_path, format),
+        FeedsCommand::ImportOpml { file } => import(config_path, &file),
+        FeedsCommand::ExportOpml => {
+            let config = load_config(config_path)?;
+            let feeds: Vec<OpmlFeed> = config
+                .feeds
+                .iter()
+                .map(|f| OpmlFeed {
+                    name: f.name.clone(),
+                    url: f.url.clone(),
+                    language: f.language.clone(),
+                })
+                .collect();
+            print!("{}", render_opml(&feeds, "newshound feeds"));
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FeedRow<'a> {
+    name: &'a str,
+    url: &'a str,
+    language: Option<&'a str>,
+    interval: Option<String>,
+    enabled: bool,
+}
+
+fn list(feeds: &[FeedConfig], format: Format) -> CmdResult {
+    let rows: Vec<FeedRow> = feeds
+        .iter()
+        .map(|f| FeedRow {
+            name: &f.name,
+            url: &f.url,
+            language: f.language.as_deref(),
+            interval: f
+                .interval
+                .map(|d| humantime::format_duration(d).to_string()),
+            enabled: f.enabled,
+        })
+        .collect();
+    match format {
+        Format::Json => print_json(&rows),
+        Format::Table => {
+            let mut out = std::io::stdout().lock();
+            let line = format!(
+                "{} {} {} URL",
+                fit("FEED", 28),
+                fit("LG", 2),
+                fit("EVERY", 6)
+            );
+            writeln!(out, "{line}").map_err(Failure::runtime)?;
+            for r in rows {
+                let every = r.interval.as_deref().unwrap_or("-");
+                let name = if r.enabled {
+                    r.name.to_string()
+                } else {
+                    format!("{} (off)", r.name)
+                };
+                let line = format!(
+                    "{} {} {} {}",
+                    fit(&name, 28),
+                    fit(r.language.unwrap_or("-"), 2),
+                    fit(every, 6),
+                    r.url
+                );
+                writeln!(out, "{line}").map_err(Failure::runtime)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StatusRow<'a> {
+    name: &'a str,
+    url: &'a str,
+    enabled: bool,
+    #[serde(flatten)]
+    state: FeedState,
+    etag: bool,
+}
+
+fn status(config_path: &Path, format: Format) -> CmdResult {
+    let config = load_config(config_path)?;
+    let store = open_store(&config.settings.store)?;
+    let mut rows = Vec::new();
+    for f in &config.feeds {
+        let state = store
+            .feed_state(&f.url)
+            .map_err(Failure::runtime)?
+            .unwrap_or_default();
+        rows.push(StatusRow {
+            name: &f.name,
+            url: &f.url,
+            enabled: f.enabled,
+            etag: state.etag.is_some() || state.last_modified.is_some(),
+            state,
+        });
+    }
+    match format {
+        Format::Json => print_json(&rows),
+        Format::Table => {
+            let mut out = std::io::stdout().lock();
+            let header = format!(
+                "{} {} {} {} {} LAST ERROR",
+                fit("FEED", 20),
+                fit("LAST OK", 11),
+                fit("ERR", 3),
+                fit("NEXT POLL", 11),
+                fit("ETAG", 4)
+            );
+            writeln!(out, "{header}").map_err(Failure::runtime)?;
+            for r in rows {
+                let next = if r.state.gone {
+                    "gone (410)".to_string()
+                } else if !r.enabled {
+                    "disabled".to_string()
+                } else {
+                    when(r.state.next_due)
+                };
+                let error = if r.state.error_count > 0 {
+                    r.state.last_error.as_deref().unwrap_or("")
+                } else {
+                    ""
+                };
+                let line = format!(
+                    "{} {} {:>3} {} {} {}",
+                    fit(r.name, 20),
+                    fit(&when(r.state.last_success), 11),
+                    r.state.error_count,
+                    fit(&next, 11),
+                    fit(if r.etag { "yes" } else { "no" }, 4),
+                    fit(error, 24)
+                );
+                writeln!(out, "{}", line.trim_end()).map_err(Failure::runtime)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A time as `MM-DD HH:MM` in local time, or `never`.
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "never".to_string(),
+        |t| t.with_timezone(&Local).format("%m-%d %H:%M").to_string(),
+    )
+}
+
+fn import(config_path: &Path, opml_path: &Path) -> CmdResult {
+    // Only the main file: feeds.toml may not exist yet, or be the thing being fixed.
+    let settings = Settings::load(config_path).map_err(|d| {
+        Failure::input(
+            anyhow::Error::new(crate::config::Diagnostics(d)).context("invalid configuration"),
+        )
+    })?;
+    let text = std::fs::read_to_string(opml_path)
+        .map_err(|e| Failure::input(anyhow::anyhow!("cannot read {}: {e}", opml_path.display())))?;
+    let found = parse_opml(&text)
+        .map_err(|e| Failure::input(anyhow::anyhow!("{}: {e}", opml_path.display())))?;
+    let feeds_file = &settings.feeds_file;
+    let existing = match std::fs::read_to_string(feeds_file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Failure::runtime(anyhow::anyhow!(
+                "cannot read {}: {e}",
+                feeds_file.display()
+            )));
+        }
+    };
+    let (updated, added, skipped) = append_to_feeds_toml(&existing, &found)
+        .map_err(|e| Failure::input(anyhow::anyhow!("{}: {e}", feeds_file.display())))?;
+    if !added.is_empty() {
+        write_atomically(feeds_file, &updated).map_err(Failure::runtime)?;
+    }
+    for f in &added {
+        println!("added   {} <{}>", f.name, f.url);
+    }
+    for f in &skipped {
+        println!("skipped {} <{}> (already listed)", f.name, f.url);
+    }
+    println!(
+        "{} added, {} skipped; {} {}",
+        added.len(),
+        skipped.len(),
+        feeds_file.display(),
+        if added.is_empty() {
+            "unchanged"
+        } else {
+            "updated"
+        }
+    );
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a crash never leaves a
+/// half-written feeds.toml.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 mod diag;
 mod feeds;
+pub mod opml;
 mod settings;
 mod topics;
 mod units;

@@ -21,7 +21,10 @@ pub struct Scripted {
 
 impl Scripted {
     pub fn status(status: u16) -> Scripted {
-        Scripted { status, headers: Vec::new() }
+        Scripted {
+            status,
+            headers: Vec::new(),
+        }
     }
 
     pub fn with_header(mut self, name: &'static str, value: &str) -> Scripted {
@@ -103,16 +106,32 @@ impl FeedServer {
     }
 
     pub fn serve(&self, path: &str, route: Route) {
-        self.state.lock().unwrap().routes.insert(path.to_string(), route);
+        self.state
+            .lock()
+            .unwrap()
+            .routes
+            .insert(path.to_string(), route);
     }
 
     pub fn requests(&self, path: &str) -> Vec<SeenRequest> {
-        self.state.lock().unwrap().log.iter().filter(|r| r.path == path).cloned().collect()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
     }
 }
 
 fn respond(state: &Mutex<State>, uri: &Uri, headers: &HeaderMap) -> Response<Body> {
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let mut state = state.lock().unwrap();
     let path = uri.path().to_string();
     let (status, response) = match state.routes.get_mut(&path) {
@@ -121,25 +140,33 @@ fn respond(state: &Mutex<State>, uri: &Uri, headers: &HeaderMap) -> Response<Bod
             Some(s) => {
                 let mut r = plain(s.status, Vec::new());
                 for (name, value) in &s.headers {
-                    r.headers_mut().insert(*name, HeaderValue::from_str(value).unwrap());
+                    r.headers_mut()
+                        .insert(*name, HeaderValue::from_str(value).unwrap());
                 }
                 (s.status, r)
             }
             None => {
                 let fresh_etag = route.etag.is_some() && header("if-none-match") == route.etag;
-                let fresh_lm = route.last_modified.is_some() && header("if-modified-since") == route.last_modified;
+                let fresh_lm = route.last_modified.is_some()
+                    && header("if-modified-since") == route.last_modified;
                 if fresh_etag || fresh_lm {
                     (304, plain(304, Vec::new()))
                 } else {
                     let mut r = if route.chunked {
-                        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-                            route.body.chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
+                        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = route
+                            .body
+                            .chunks(16 * 1024)
+                            .map(|c| Ok(c.to_vec()))
+                            .collect();
                         Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
                     } else {
                         Response::new(Body::from(route.body.clone()))
                     };
                     let h = r.headers_mut();
-                    h.insert("content-type", HeaderValue::from_str(&route.content_type).unwrap());
+                    h.insert(
+                        "content-type",
+                        HeaderValue::from_str(&route.content_type).unwrap(),
+                    );
                     if let Some(e) = &route.etag {
                         h.insert("etag", HeaderValue::from_str(e).unwrap());
                     }
@@ -168,7 +195,9 @@ fn plain(status: u16, body: Vec<u8>) -> Response<Body> {
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 pub fn read_fixture(rel: &str) -> Vec<u8> {
@@ -209,7 +238,8 @@ impl TestConfig {
     }
 
     pub fn service(&self) -> newshound::daemon::Service {
-        let config = newshound::config::Config::load(&self.path()).unwrap_or_else(|d| panic!("{d}"));
+        let config =
+            newshound::config::Config::load(&self.path()).unwrap_or_else(|d| panic!("{d}"));
         newshound::daemon::Service::new(config).unwrap()
     }
 }
