@@ -1,23 +1,32 @@
 //! Topic rules: the pack file format, the compiler, the matcher, the explanation.
+//!
+//! A topic is weighted groups of terms per language (see `docs/topics.md`):
+//! an item matches when every required group fired, no veto group fired and
+//! its score reaches the threshold. Every term of every topic is compiled into
+//! one Aho-Corasick automaton over normalised text, so classifying an item is
+//! one pass over its title and one over its body, whatever the number of rules.
+//!
+//! Layout: [`pack`] is the file format and its validation, `normalize` the
+//! text normalisation shared by terms and texts, `compile` the automaton
+//! builder, `matcher` the scoring and explanation.
+//!
+//! Invariants: a pack that validates always compiles; `classify` never panics
+//! and returns one result per topic, in pack order, each explaining itself.
 
-use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+mod compile;
+mod matcher;
+mod normalize;
+pub mod pack;
+
+pub use normalize::MAX_SCAN_BYTES;
+pub use pack::{TermGroup, TopicPack};
 
 use crate::model::TopicResult;
 
-/// A topic pack as written in `config/topics/*.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TopicPack {
-    pub name: String,
-}
-
-impl TopicPack {
-    pub fn validate(&self) -> Vec<TopicError> {
-        todo!()
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
+/// One semantic problem in a topic pack.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("topic {topic:?}: {field}: {message}")]
 pub struct TopicError {
     pub topic: String,
@@ -26,23 +35,96 @@ pub struct TopicError {
     pub message: String,
 }
 
+/// Why [`load_pack`] could not produce a valid pack.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Syntax, a wrong type or an unknown key; the message carries line and column.
+    #[error("{}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{}: {}", path.display(), join(errors))]
+    Invalid {
+        path: PathBuf,
+        errors: Vec<TopicError>,
+    },
+}
+
+fn join(errors: &[TopicError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Reads, parses and validates one pack file. A convenience for tests and
+/// tools; the configuration loader does the same with its own error reporting.
+pub fn load_pack(path: &Path) -> Result<TopicPack, PackError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PackError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let pack = TopicPack::from_toml(&text).map_err(|source| PackError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let errors = pack.validate();
+    if errors.is_empty() {
+        Ok(pack)
+    } else {
+        Err(PackError::Invalid {
+            path: path.to_path_buf(),
+            errors,
+        })
+    }
+}
+
 /// Every topic pack compiled into one automaton.
-pub struct TopicMatcher {}
+#[derive(Debug)]
+pub struct TopicMatcher {
+    compiled: compile::Compiled,
+}
 
 impl TopicMatcher {
+    /// Validates and compiles `packs`. Terms of languages not in
+    /// `enabled_languages` are left out (an empty list keeps them all).
+    /// Fails with every error of every pack, and on duplicate topic names.
     pub fn compile(
-        _packs: &[TopicPack],
-        _enabled_languages: &[String],
+        packs: &[TopicPack],
+        enabled_languages: &[String],
     ) -> Result<Self, Vec<TopicError>> {
-        todo!("topic helper")
-    }
-
-    pub fn coverage_warnings(&self) -> Vec<String> {
-        todo!()
+        compile::compile(packs, enabled_languages).map(|compiled| TopicMatcher { compiled })
     }
 
     /// Scores `title` and `body` (plain text, language `lang`) against every topic.
-    pub fn classify(&self, _lang: &str, _title: &str, _body: &str) -> Vec<TopicResult> {
-        todo!("topic helper")
+    ///
+    /// Terms listed under `lang` and under `any` apply; when `lang` is empty or
+    /// `"unknown"`, every language's terms apply. One result per topic, in pack order.
+    pub fn classify(&self, lang: &str, title: &str, body: &str) -> Vec<TopicResult> {
+        matcher::classify(&self.compiled, lang, title, body)
+    }
+
+    /// Soft problems found while compiling: an enabled language for which a
+    /// required group has no terms (and no `any` terms), so items in it can
+    /// never match; terms of languages that are not enabled.
+    pub fn coverage_warnings(&self) -> Vec<String> {
+        self.compiled.warnings.clone()
+    }
+
+    /// The topic names, in pack order.
+    pub fn topics(&self) -> impl Iterator<Item = &str> {
+        self.compiled.topics.iter().map(|t| t.name.as_str())
+    }
+
+    /// How many terms were compiled (after dropping disabled languages).
+    pub fn term_count(&self) -> usize {
+        self.compiled.terms.len()
     }
 }

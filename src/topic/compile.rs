@@ -1,0 +1,236 @@
+//! Validated packs → one Aho-Corasick automaton over normalised terms.
+//!
+//! Job: flatten every term of every topic into a table the matcher can index
+//! by pattern, normalise each term exactly as texts are normalised, and build
+//! the automaton in overlapping (`Standard`) mode so that every occurrence of
+//! every term is reported; the matcher decides which of them count.
+//!
+//! Invariant: compilation only starts from packs that validate, and collects
+//! every error before failing. Normally there is one automaton (all packs fold
+//! diacritics); a pack with `fold_diacritics = false` needs texts normalised
+//! the other way, so such packs share a second automaton and a second pass.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use super::TopicError;
+use super::normalize::{is_word_char, normalize};
+use super::pack::{ANY_LANGUAGE, TopicPack};
+
+/// Everything the matcher needs, built once.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub topics: Vec<Topic>,
+    pub terms: Vec<Term>,
+    pub scanners: Vec<Scanner>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Topic {
+    pub name: String,
+    pub threshold: f64,
+    pub title_weight: f64,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Group {
+    pub name: String,
+    pub weight: f64,
+    pub required: bool,
+    pub negative: bool,
+    pub veto: bool,
+    pub max_count: u32,
+}
+
+/// One term of one group, as compiled. Its index is its id; ids follow pack,
+/// group, language and term order, which is the order explanations list them.
+#[derive(Debug)]
+pub(crate) struct Term {
+    pub topic: usize,
+    pub group: usize,
+    /// As written in the pack, for the explanation.
+    pub written: String,
+    /// `None` for `any`.
+    pub lang: Option<[u8; 2]>,
+    /// Trailing `*`: no boundary needed after the stem, the hit runs to the end of the word.
+    pub prefix: bool,
+    pub left_boundary: bool,
+    pub right_boundary: bool,
+    /// Length of the normalised pattern: of two terms that hit the very same
+    /// text, the longer pattern is the more specific one.
+    pub pattern_len: usize,
+}
+
+/// One automaton and the normalisation mode it expects.
+#[derive(Debug)]
+pub(crate) struct Scanner {
+    pub fold: bool,
+    pub automaton: AhoCorasick,
+    /// Pattern id → the terms that share that normalised pattern.
+    pub terms_of: Vec<Vec<usize>>,
+}
+
+pub(crate) fn compile(
+    packs: &[TopicPack],
+    enabled_languages: &[String],
+) -> Result<Compiled, Vec<TopicError>> {
+    let mut errors: Vec<TopicError> = packs.iter().flat_map(TopicPack::validate).collect();
+    let mut names = HashSet::new();
+    for pack in packs {
+        if !names.insert(pack.name.as_str()) {
+            errors.push(TopicError {
+                topic: pack.name.clone(),
+                field: "name".into(),
+                message: "another topic pack has the same name".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // An empty list means "no restriction" (every language a pack mentions).
+    let enabled: BTreeSet<String> = enabled_languages
+        .iter()
+        .map(|l| l.trim().to_ascii_lowercase())
+        .collect();
+    let is_enabled =
+        |lang: &str| enabled.is_empty() || lang == ANY_LANGUAGE || enabled.contains(lang);
+
+    let mut topics = Vec::with_capacity(packs.len());
+    let mut terms = Vec::new();
+    let mut warnings = Vec::new();
+    // (fold, normalised pattern) → (scanner slot, pattern id)
+    let mut patterns: [Vec<String>; 2] = Default::default();
+    let mut terms_of: [Vec<Vec<usize>>; 2] = Default::default();
+    let mut pattern_ids: [HashMap<String, usize>; 2] = Default::default();
+
+    for (t, pack) in packs.iter().enumerate() {
+        let slot = usize::from(!pack.fold_diacritics);
+        let mut groups = Vec::with_capacity(pack.groups.len());
+        for (g, group) in pack.groups.iter().enumerate() {
+            groups.push(Group {
+                name: group.name.clone(),
+                weight: group.weight,
+                required: group.required,
+                negative: group.negative,
+                veto: group.veto,
+                max_count: group.max_count,
+            });
+            for (lang, list) in &group.terms {
+                if !is_enabled(lang) {
+                    warnings.push(format!(
+                        "topic {:?}: group {:?}: the {} \"{lang}\" term(s) are ignored: language not enabled",
+                        pack.name,
+                        group.name,
+                        list.len()
+                    ));
+                    continue;
+                }
+                for written in list {
+                    let trimmed = written.trim();
+                    let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
+                    let prefix = stem.len() != trimmed.len();
+                    let pattern = normalize(stem, pack.fold_diacritics).text;
+                    // `validate` guarantees a letter or digit, hence a non-empty pattern.
+                    let (Some(first), Some(last)) =
+                        (pattern.chars().next(), pattern.chars().next_back())
+                    else {
+                        continue;
+                    };
+                    let id = terms.len();
+                    terms.push(Term {
+                        topic: t,
+                        group: g,
+                        written: trimmed.to_string(),
+                        lang: lang_key(lang),
+                        prefix,
+                        left_boundary: is_word_char(first),
+                        right_boundary: !prefix && is_word_char(last),
+                        pattern_len: pattern.len(),
+                    });
+                    let next = patterns[slot].len();
+                    let pid = *pattern_ids[slot].entry(pattern.clone()).or_insert(next);
+                    if pid == next {
+                        patterns[slot].push(pattern);
+                        terms_of[slot].push(Vec::new());
+                    }
+                    terms_of[slot][pid].push(id);
+                }
+            }
+        }
+        topics.push(Topic {
+            name: pack.name.clone(),
+            threshold: pack.threshold,
+            title_weight: pack.title_weight,
+            groups,
+        });
+        warnings.extend(coverage(pack, &enabled));
+    }
+
+    let mut scanners = Vec::new();
+    for (slot, (pats, of)) in patterns.into_iter().zip(terms_of).enumerate() {
+        if pats.is_empty() {
+            continue;
+        }
+        // Standard semantics is the one that supports overlapping search: we
+        // need every occurrence, including terms inside longer terms.
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&pats)
+            .map_err(|e| {
+                vec![TopicError {
+                    topic: String::new(),
+                    field: "group".into(),
+                    message: format!("cannot build the term automaton: {e}"),
+                }]
+            })?;
+        scanners.push(Scanner {
+            fold: slot == 0,
+            automaton,
+            terms_of: of,
+        });
+    }
+    Ok(Compiled {
+        topics,
+        terms,
+        scanners,
+        warnings,
+    })
+}
+
+/// `"pl"` → `Some(*b"pl")`; `any` (and anything else) → `None`.
+pub(crate) fn lang_key(lang: &str) -> Option<[u8; 2]> {
+    let b = lang.as_bytes();
+    (b.len() == 2).then(|| [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase()])
+}
+
+/// Enabled languages for which a required group has no terms (and no `any`
+/// terms): an item in such a language can never match the topic.
+fn coverage(pack: &TopicPack, enabled: &BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for group in pack.groups.iter().filter(|g| g.required) {
+        let has = |lang: &str| group.terms.get(lang).is_some_and(|l| !l.is_empty());
+        if has(ANY_LANGUAGE) {
+            continue;
+        }
+        let missing: Vec<&str> = enabled
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !has(l))
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "topic {:?}: required group {:?} has no terms for {}: items in these languages can never match",
+                pack.name,
+                group.name,
+                missing.join(", ")
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,351 @@
+//! The topic pack file format (`config/topics/*.toml`) and its semantic checks.
+//!
+//! Job: describe a topic as weighted groups of terms per language, exactly as
+//! an analyst writes it, and say precisely what is wrong with a pack before
+//! anything is compiled from it.
+//!
+//! Invariant: serde rejects unknown keys (a typo never silently disables a
+//! rule); [`TopicPack::validate`] reports *every* problem at once, each with a
+//! dotted field path (`group[2].terms.pl[0]`), and a pack it accepts always
+//! compiles.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::TopicError;
+use super::normalize::{self, is_cjk};
+
+/// A topic pack as written in `config/topics/*.toml`. See `docs/topics.md`.
+///
+/// ```toml
+/// name = "tech-espionage"
+/// threshold = 3.0
+/// [[group]]
+/// name = "actor"
+/// required = true
+/// [group.terms]
+/// en = ["Huawei", "intelligence service*"]
+/// pl = ["szpieg*"]
+/// any = ["APT41"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicPack {
+    /// The topic's name, as alerts and `hits list --topic` refer to it.
+    pub name: String,
+    /// What the topic is about, for humans.
+    #[serde(default)]
+    pub description: String,
+    /// The score an item must reach (with every required group fired, no veto).
+    pub threshold: f64,
+    /// Multiplier for occurrences found in the title. Default 1.5.
+    #[serde(default = "default_title_weight")]
+    pub title_weight: f64,
+    /// Fold diacritics in terms and text (`sluzby` matches `służby`). Default true.
+    #[serde(default = "default_true")]
+    pub fold_diacritics: bool,
+    /// The term groups, in the order the explanation lists them.
+    #[serde(rename = "group", default)]
+    pub groups: Vec<TermGroup>,
+}
+
+/// One weighted group of terms inside a [`TopicPack`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermGroup {
+    /// Unique within the pack; shown in explanations.
+    pub name: String,
+    /// Points per (capped) occurrence; 0 makes a mask group (see `docs/topics.md`). Default 1.0.
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+    /// The item must hit at least one term of this group. Default false.
+    #[serde(default)]
+    pub required: bool,
+    /// Hits subtract `weight` per occurrence instead of adding. Default false.
+    #[serde(default)]
+    pub negative: bool,
+    /// Any hit rejects the item for this topic. Default false.
+    #[serde(default)]
+    pub veto: bool,
+    /// Occurrences of one term counted at most this many times. Default 3.
+    #[serde(default = "default_max_count")]
+    pub max_count: u32,
+    /// Terms per ISO 639-1 language code, plus `any` for every language.
+    #[serde(default)]
+    pub terms: BTreeMap<String, Vec<String>>,
+}
+
+pub const DEFAULT_TITLE_WEIGHT: f64 = 1.5;
+pub const DEFAULT_WEIGHT: f64 = 1.0;
+pub const DEFAULT_MAX_COUNT: u32 = 3;
+/// The language key whose terms apply whatever the item's language.
+pub const ANY_LANGUAGE: &str = "any";
+/// A wildcard stem shorter than this (in letters) would match a large share of
+/// all words of a language; CJK stems are exempt (one Han character is a word).
+const MIN_WILDCARD_STEM: usize = 3;
+
+fn default_title_weight() -> f64 {
+    DEFAULT_TITLE_WEIGHT
+}
+fn default_weight() -> f64 {
+    DEFAULT_WEIGHT
+}
+fn default_max_count() -> u32 {
+    DEFAULT_MAX_COUNT
+}
+fn default_true() -> bool {
+    true
+}
+
+impl TopicPack {
+    /// Parses a pack from TOML text (syntax and unknown keys only; call
+    /// [`TopicPack::validate`] for the semantic checks).
+    pub fn from_toml(text: &str) -> Result<TopicPack, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Every semantic problem of the pack, each with its field path. Empty when
+    /// the pack is good.
+    pub fn validate(&self) -> Vec<TopicError> {
+        let mut errors = Vec::new();
+        let mut err = |field: String, message: String| {
+            errors.push(TopicError {
+                topic: self.name.clone(),
+                field,
+                message,
+            })
+        };
+        if self.name.trim().is_empty() {
+            err("name".into(), "must not be empty".into());
+        }
+        if !(self.threshold.is_finite() && self.threshold > 0.0) {
+            err(
+                "threshold".into(),
+                format!("must be a number above 0, not {}", self.threshold),
+            );
+        }
+        if !(self.title_weight.is_finite() && self.title_weight > 0.0) {
+            err(
+                "title_weight".into(),
+                format!("must be a number above 0, not {}", self.title_weight),
+            );
+        }
+        if self.groups.is_empty() {
+            err(
+                "group".into(),
+                "a pack needs at least one [[group]] of terms".into(),
+            );
+        }
+        let mut names = HashSet::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            let at = |field: &str| format!("group[{g}].{field}");
+            if group.name.trim().is_empty() {
+                err(at("name"), "must not be empty".into());
+            } else if !names.insert(group.name.as_str()) {
+                err(at("name"), format!("duplicate group name {:?}", group.name));
+            }
+            if !(group.weight.is_finite() && group.weight >= 0.0) {
+                err(
+                    at("weight"),
+                    format!(
+                        "must be a finite number of at least 0, not {} (use `negative = true` to subtract)",
+                        group.weight
+                    ),
+                );
+            }
+            if group.negative && group.veto {
+                err(
+                    at("veto"),
+                    "a group is either negative or veto, not both".into(),
+                );
+            }
+            if group.required && (group.negative || group.veto) {
+                err(
+                    at("required"),
+                    "a negative or veto group cannot be required".into(),
+                );
+            }
+            if group.max_count == 0 {
+                err(
+                    at("max_count"),
+                    "must be at least 1 (0 would ignore every hit)".into(),
+                );
+            }
+            if group.terms.values().all(Vec::is_empty) {
+                err(at("terms"), "the group has no terms".into());
+            }
+            for (lang, terms) in &group.terms {
+                if !is_language_key(lang) {
+                    err(
+                        at(&format!("terms.{lang}")),
+                        "language keys are 2-letter ISO 639-1 codes in lower case, or \"any\""
+                            .into(),
+                    );
+                }
+                let mut seen = HashSet::new();
+                for (t, term) in terms.iter().enumerate() {
+                    let field = at(&format!("terms.{lang}[{t}]"));
+                    if let Err(message) = check_term(term) {
+                        err(field, message);
+                    } else if !seen.insert(term_key(term, self.fold_diacritics)) {
+                        // Two identical terms would count the same words twice.
+                        err(
+                            field,
+                            format!("duplicate term {term:?} (after normalisation)"),
+                        );
+                    }
+                }
+            }
+        }
+        errors
+    }
+}
+
+fn is_language_key(key: &str) -> bool {
+    key == ANY_LANGUAGE || (key.len() == 2 && key.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// Checks one term as written. `Err` carries the message for [`TopicError`].
+pub(crate) fn check_term(term: &str) -> Result<(), String> {
+    let trimmed = term.trim();
+    if trimmed.is_empty() {
+        return Err("empty term".into());
+    }
+    let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
+    if stem.contains('*') {
+        return Err(format!(
+            "{term:?}: `*` is only allowed once, at the end (a word-prefix wildcard)"
+        ));
+    }
+    let normalised = normalize::normalize(stem, false).text;
+    if normalised.is_empty() {
+        return Err(format!("{term:?} has no letters or digits"));
+    }
+    if trimmed.ends_with('*') {
+        if stem.ends_with(|c: char| !c.is_alphanumeric()) {
+            return Err(format!(
+                "{term:?}: `*` must directly follow a letter or digit"
+            ));
+        }
+        let letters = normalised.chars().filter(|c| c.is_alphanumeric()).count();
+        if letters < MIN_WILDCARD_STEM && !normalised.chars().any(is_cjk) {
+            return Err(format!(
+                "{term:?}: a wildcard needs at least {MIN_WILDCARD_STEM} letters before `*`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Two terms with the same key match exactly the same text.
+fn term_key(term: &str, fold: bool) -> (String, bool) {
+    let trimmed = term.trim();
+    let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
+    (
+        normalize::normalize(stem, fold).text,
+        stem.len() != trimmed.len(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pack: &TopicPack) -> Vec<String> {
+        pack.validate().into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let pack = TopicPack::from_toml(
+            "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"g\"\n[group.terms]\nen = [\"spy\"]\n",
+        )
+        .unwrap();
+        assert_eq!(pack.title_weight, 1.5);
+        assert!(pack.fold_diacritics);
+        let g = &pack.groups[0];
+        assert_eq!(
+            (g.weight, g.required, g.negative, g.veto, g.max_count),
+            (1.0, false, false, false, 3)
+        );
+        assert!(pack.validate().is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err =
+            TopicPack::from_toml("name = \"t\"\nthreshold = 1.0\ntreshold = 2.0\n").unwrap_err();
+        assert!(err.to_string().contains("treshold"), "{err}");
+        let err = TopicPack::from_toml(
+            "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"g\"\nrequierd = true\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("requierd"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_every_bad_field() {
+        let pack = TopicPack::from_toml(
+            r#"
+name = "t"
+threshold = 0.0
+title_weight = -1.0
+[[group]]
+name = "a"
+weight = nan
+max_count = 0
+[group.terms]
+en = ["ok", "", "*spy", "!!!", "sp*", "spy", "SPY"]
+EN = ["x"]
+pol = ["y"]
+[[group]]
+name = "a"
+negative = true
+veto = true
+required = true
+[group.terms]
+"#,
+        )
+        .unwrap();
+        let got = fields(&pack);
+        for want in [
+            "threshold",
+            "title_weight",
+            "group[0].weight",
+            "group[0].max_count",
+            "group[0].terms.en[1]",
+            "group[0].terms.en[2]",
+            "group[0].terms.en[3]",
+            "group[0].terms.en[4]",
+            "group[0].terms.en[6]",
+            "group[0].terms.EN",
+            "group[0].terms.pol",
+            "group[1].name",
+            "group[1].veto",
+            "group[1].required",
+            "group[1].terms",
+        ] {
+            assert!(got.iter().any(|f| f == want), "missing {want} in {got:?}");
+        }
+        assert!(
+            !got.iter()
+                .any(|f| f == "group[0].terms.en[0]" || f == "group[0].terms.en[5]")
+        );
+        let msg = pack.validate()[0].to_string();
+        assert!(msg.starts_with("topic \"t\": threshold:"), "{msg}");
+    }
+
+    #[test]
+    fn wildcard_rules() {
+        assert!(check_term("szpieg*").is_ok());
+        assert!(check_term("Spionage*").is_ok());
+        assert!(check_term("間諜*").is_ok());
+        assert!(check_term("foreign intelligence serv*").is_ok());
+        assert!(check_term("a*").is_err());
+        assert!(check_term("sz*pieg").is_err());
+        assert!(check_term("spy**").is_err());
+        assert!(check_term("spy -*").is_err());
+        assert!(check_term("*").is_err());
+    }
+}
