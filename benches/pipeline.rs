@@ -12,7 +12,9 @@ use newshound::config::load_topics;
 use newshound::lang::LanguageDetector;
 use newshound::parse::{FeedSource, html, parse_feed};
 
-const LANGS: [&str; 12] = ["en", "pl", "de", "fr", "es", "it", "nl", "cs", "ru", "uk", "zh", "ja"];
+const LANGS: [&str; 12] = [
+    "en", "pl", "de", "fr", "es", "it", "nl", "cs", "ru", "uk", "zh", "ja",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,7 +43,9 @@ fn feed_xml() -> String {
         "Die Ermittler werfen dem Mann Wirtschaftsspionage vor: Er soll Konstruktionspläne an einen ausländischen Geheimdienst weitergegeben haben.",
         "Selon le parquet, l'ingénieur aurait transmis des plans à un service de renseignement étranger, une affaire d'espionnage industriel.",
     ];
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Bench</title><link>http://bench.test/</link><description>b</description>");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Bench</title><link>http://bench.test/</link><description>b</description>",
+    );
     for i in 0..30 {
         let body = bodies[i % 4].repeat(14);
         s.push_str(&format!(
@@ -56,7 +60,8 @@ fn feed_xml() -> String {
 
 fn classifier() -> Classifier {
     let langs: Vec<String> = LANGS.iter().map(|s| s.to_string()).collect();
-    let topics = load_topics(&root().join("config/topics"), &langs).unwrap_or_else(|d| panic!("{d:?}"));
+    let topics =
+        load_topics(&root().join("config/topics"), &langs).unwrap_or_else(|d| panic!("{d:?}"));
     Classifier::new(LanguageDetector::new(&langs).unwrap(), topics.matcher)
 }
 
@@ -64,7 +69,9 @@ fn benches(c: &mut Criterion) {
     let article = article_html();
     let mut g = c.benchmark_group("html");
     g.throughput(Throughput::Bytes(article.len() as u64));
-    g.bench_function("to_text_19KB", |b| b.iter(|| html::to_text(black_box(&article))));
+    g.bench_function("to_text_19KB", |b| {
+        b.iter(|| html::to_text(black_box(&article)))
+    });
     g.finish();
 
     let feed = feed_xml();

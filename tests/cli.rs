@@ -210,9 +210,11 @@ fn check_reports_every_problem_with_file_line_column_and_field() {
         format!("{main_name}:3:1: store.colour: unknown field `colour`"),
         format!("{main_name}:7:12: poll.interval:"),
         format!("{main_name}:8:15: poll.concurrency:"),
-        format!("{main_name}:10:19: languages.enabled[1]: \"xx\" is not a supported"),
+        format!("{main_name}:10:18: languages.enabled[1]: \"xx\" is not a supported"),
         format!("{feeds_name}:3:7: feed[0].url: scheme \"ftp\" is not supported"),
-        format!("{feeds_name}:10:1: feed[1].languag: unknown field `languag`"),
+        format!("{feeds_name}:8:12: feed[1].interval: \"often\" is not a duration"),
+        format!("{feeds_name}:9:1: feed[1].languag: unknown field `languag`"),
+        "8 problems in the configuration".to_string(),
     ] {
         assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
     }
@@ -350,7 +352,8 @@ fn classify_batch_answers_every_line_in_order() {
         .take()
         .unwrap()
         .write_all(
-            b"{\"id\": 1, \"title\": \"Spying on a chip lab\", \"text\": \"Investigators describe espionage.\"}\n\
+            b"{\"id\": 1, \"title\": \"Spying on a chip lab\", \"text\": \"Investigators say that a foreign \
+              government was spying on the laboratory for years and they describe the case as espionage.\"}\n\
               not json\n\
               {\"id\": \"x\", \"title\": \"Weather\", \"text\": \"Sunny and warm all week.\"}\n",
         )

@@ -89,10 +89,12 @@ pub fn run(cli: Cli) -> CmdResult {
 /// Loads the configuration, turning its diagnostics into an exit-1 failure.
 fn load_config(path: &Path) -> Result<Config, Failure> {
     Config::load(path).map_err(|diags| {
-        Failure::input(anyhow::Error::new(diags).context(format!(
-            "invalid configuration (loaded from {}; `newshound check` lists every problem)",
+        let count = diags.0.len();
+        Failure::input(anyhow::anyhow!(
+            "{count} problem{} in the configuration loaded from {}:\n{diags}",
+            if count == 1 { "" } else { "s" },
             path.display()
-        )))
+        ))
     })
 }
 

@@ -127,6 +127,52 @@ impl SourceFile {
         }
     }
 
+    /// Like [`SourceFile::section`], but reports every bad key of a table,
+    /// not only the first: when the whole table fails, each key is tried on
+    /// its own, the bad ones are reported and dropped, and the rest is
+    /// deserialised, so that its values can still be validated. Returns the
+    /// value when one could be built, and every problem found.
+    pub fn section_all<T: DeserializeOwned>(
+        &self,
+        field: &str,
+        value: &Spanned<DeValue<'_>>,
+    ) -> (Option<T>, Vec<Diagnostic>) {
+        let first = match self.section::<T>(field, value) {
+            Ok(v) => return (Some(v), Vec::new()),
+            Err(d) => d,
+        };
+        let DeValue::Table(table) = value.get_ref() else {
+            return (None, vec![first]);
+        };
+        let mut diags = Vec::new();
+        let mut pruned = table.clone();
+        for (key, item) in table.iter() {
+            let mut alone = DeTable::new();
+            alone.insert(key.clone(), item.clone());
+            let alone = Spanned::new(value.span(), DeValue::Table(alone));
+            if let Err(d) = self.section::<T>(field, &alone) {
+                // A key alone lacks the table's required fields; only its own faults count.
+                if !d.message.starts_with("missing field") {
+                    pruned.remove(key.get_ref().as_ref());
+                    diags.push(d);
+                }
+            }
+        }
+        if diags.is_empty() {
+            return (None, vec![first]);
+        }
+        let pruned = Spanned::new(value.span(), DeValue::Table(pruned));
+        match self.section::<T>(field, &pruned) {
+            Ok(v) => (Some(v), diags),
+            Err(d) => {
+                if !diags.contains(&d) {
+                    diags.push(d);
+                }
+                (None, diags)
+            }
+        }
+    }
+
     /// Deserialises one spanned value (a section or an array element) into `T`.
     /// `field` is the dotted path of the value, used to name the failing field.
     pub fn section<T: DeserializeOwned>(

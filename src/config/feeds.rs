@@ -56,12 +56,10 @@ pub fn load_feeds(
         .into_iter()
         .enumerate()
     {
-        let entry: FeedEntry = match file.section(&format!("feed[{i}]"), value) {
-            Ok(e) => e,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
+        let (parsed, mut problems) = file.section_all::<FeedEntry>(&format!("feed[{i}]"), value);
+        diags.append(&mut problems);
+        let Some(entry) = parsed else {
+            continue;
         };
         let field = |f: &str| format!("feed[{i}].{f}");
         let name = entry.name.get_ref().trim().to_string();

@@ -65,8 +65,7 @@ impl Config {
         } else {
             path.to_path_buf()
         };
-        let settings = Settings::load(&path).map_err(Diagnostics)?;
-        let mut diags = Vec::new();
+        let (settings, mut diags) = Settings::load_partial(&path).map_err(Diagnostics)?;
         let feeds = match load_feeds(&settings.feeds_file, &settings.languages) {
             Ok(f) => f,
             Err(mut d) => {
@@ -92,7 +91,17 @@ impl Config {
                     warnings,
                 })
             }
-            _ => Err(Diagnostics(diags)),
+            _ => {
+                // Files in the order they were read, problems in line order.
+                let order: Vec<PathBuf> = diags.iter().fold(Vec::new(), |mut seen, d| {
+                    if !seen.contains(&d.file) {
+                        seen.push(d.file.clone());
+                    }
+                    seen
+                });
+                diags.sort_by_key(|d| (order.iter().position(|f| *f == d.file), d.line, d.column));
+                Err(Diagnostics(diags))
+            }
         }
     }
 }

@@ -284,7 +284,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Loads and validates; any problem is an error.
     pub fn load(path: &Path) -> Result<Settings, Vec<Diagnostic>> {
+        match Settings::load_partial(path)? {
+            (settings, diags) if diags.is_empty() => Ok(settings),
+            (_, diags) => Err(diags),
+        }
+    }
+
+    /// Loads what can be loaded: settings with defaults in place of broken
+    /// values, and the problems found, so that the files the settings name
+    /// can be checked too. Fails only when the file cannot be read or parsed.
+    pub fn load_partial(path: &Path) -> Result<(Settings, Vec<Diagnostic>), Vec<Diagnostic>> {
         let file = SourceFile::read(path).map_err(|d| vec![d])?;
         let root = file.parse()?;
         let mut diags = Vec::new();
@@ -303,12 +314,12 @@ impl Settings {
             .into_iter()
             .enumerate()
         {
-            match file.section::<AlertSettings>(&format!("alert[{i}]"), value) {
-                Ok(a) => {
-                    validate_alert(&file, i, value.span(), &a, &alerts, &mut diags);
-                    alerts.push(a);
-                }
-                Err(d) => diags.push(d),
+            let (parsed, mut problems) =
+                file.section_all::<AlertSettings>(&format!("alert[{i}]"), value);
+            diags.append(&mut problems);
+            if let Some(a) = parsed {
+                validate_alert(&file, i, value.span(), &a, &alerts, &mut diags);
+                alerts.push(a);
             }
         }
 
@@ -371,10 +382,10 @@ impl Settings {
                 format!("{:?} is not a format; use text or json", log.format),
             ));
         }
-        if !diags.is_empty() {
-            return Err(diags);
+        if enabled.is_empty() {
+            enabled = DEFAULT_LANGUAGES.iter().map(|l| l.to_string()).collect();
         }
-        Ok(Settings {
+        let settings = Settings {
             file: path.to_path_buf(),
             store,
             feeds_file: resolve(&base, &feeds.file),
@@ -390,7 +401,8 @@ impl Settings {
                 format: log.format,
             },
             alerts,
-        })
+        };
+        Ok((settings, diags))
     }
 
     /// Soft problems: settings that work but probably are not what was meant.
@@ -440,19 +452,17 @@ fn section<T: DeserializeOwned>(
     key: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> T {
-    let empty = || {
+    let defaults = || {
         toml::from_str::<T>("")
             .unwrap_or_else(|e| unreachable!("every field of [{key}] has a default: {e}"))
     };
     match root.get(key) {
-        None => empty(),
-        Some(value) => match file.section::<T>(key, value) {
-            Ok(v) => v,
-            Err(d) => {
-                diags.push(d);
-                empty()
-            }
-        },
+        None => defaults(),
+        Some(value) => {
+            let (parsed, mut problems) = file.section_all::<T>(key, value);
+            diags.append(&mut problems);
+            parsed.unwrap_or_else(defaults)
+        }
     }
 }
 

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 /// Parses `90s`, `15m`, `6h`, `7d`, `1h 30m` (humantime's syntax).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim())
-        .map_err(|e| format!("{e} (write a duration such as \"90s\", \"15m\", \"6h\" or \"7d\")"))
+    humantime::parse_duration(text.trim()).map_err(|_| {
+        format!("{text:?} is not a duration; write one such as \"90s\", \"15m\", \"6h\" or \"7d\"")
+    })
 }
 
 /// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB,
