@@ -219,7 +219,7 @@ pub fn explain(topics: &[TopicResult]) -> String {
                 if term.in_title { " (title)" } else { "" }
             ));
             if !term.snippet.is_empty() {
-                s.push_str(&format!("             …{}…\n", term.snippet));
+                s.push_str(&format!("             {}\n", term.snippet));
             }
         }
     }

@@ -176,7 +176,8 @@ fn print_list(hits: &[Hit], format: ListFormat) -> CmdResult {
             for h in hits {
                 let line = format!(
                     "{} {} {} {:>5.1} {} {}",
-                    fit(&h.id, 8),
+                    // Eight hex digits: a prefix `hits show` accepts.
+                    fit(h.id.get(..8).unwrap_or(&h.id), 8),
                     h.published.format("%Y-%m-%d"),
                     fit(&h.language, 2),
                     h.score,
