@@ -375,3 +375,113 @@ fn classify_batch_answers_every_line_in_order() {
     assert_eq!(lines[2]["id"], "x");
     assert_eq!(lines[2]["matched"], false);
 }
+
+#[test]
+fn opml_import_appends_keeping_comments_and_skips_duplicates_then_export_round_trips() {
+    let cfg = TestConfig::new(&[], "");
+    let feeds = cfg.dir.path().join("feeds.toml");
+    let original = "# Our feeds, curated by hand.\n\n[[feed]]\nname = \"Sekurak\"\nurl = \"https://sekurak.pl/feed\"\nlanguage = \"pl\"\n";
+    std::fs::write(&feeds, original).unwrap();
+    let opml = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/subscriptions.opml");
+
+    let import = newshound(
+        &cfg.path(),
+        &["feeds", "import-opml", opml.to_str().unwrap()],
+    );
+    assert!(import.status.success(), "{}", stderr(&import));
+    let text = std::fs::read_to_string(&feeds).unwrap();
+    assert!(
+        text.starts_with(original),
+        "the original text, comments included, stays as it was"
+    );
+    assert!(
+        stdout(&import).contains("skipped Sekurak <https://sekurak.pl/feed>"),
+        "{}",
+        stdout(&import)
+    );
+    assert!(
+        text.contains("url = \"https://isc.sans.edu/rssfeed_full.xml\""),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("heise.de/security").count(),
+        1,
+        "a duplicate inside the OPML is added once"
+    );
+
+    let again = newshound(
+        &cfg.path(),
+        &["feeds", "import-opml", opml.to_str().unwrap()],
+    );
+    assert!(stdout(&again).contains("0 added"), "{}", stdout(&again));
+    assert_eq!(
+        std::fs::read_to_string(&feeds).unwrap(),
+        text,
+        "a second import changes nothing"
+    );
+
+    let list = newshound(&cfg.path(), &["feeds", "list", "--format", "json"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+
+    let export = newshound(&cfg.path(), &["feeds", "export-opml"]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let back = newshound::config::opml::parse_opml(&stdout(&export)).unwrap();
+    assert_eq!(back.len(), listed.len());
+    assert_eq!(back[0].url, "https://sekurak.pl/feed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feeds_status_shows_health_after_a_poll() {
+    let server = FeedServer::start().await;
+    server.serve(
+        "/ok.xml",
+        Route::feed(read_fixture("feeds/wire-en.xml"))
+            .with_validators("\"e1\"", "Mon, 02 Nov 2026 10:00:00 GMT"),
+    );
+    server.serve(
+        "/down.xml",
+        Route::feed(Vec::new()).then(common::Scripted::status(503)),
+    );
+    let cfg = TestConfig::new(
+        &[
+            ("Up", server.url("/ok.xml")),
+            ("Down", server.url("/down.xml")),
+        ],
+        "",
+    );
+    assert!(
+        newshound_async(&cfg.path(), &["run", "--once"])
+            .await
+            .status
+            .success()
+    );
+
+    let status = newshound_async(&cfg.path(), &["feeds", "status", "--format", "json"]).await;
+    assert!(status.status.success(), "{}", stderr(&status));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&status.stdout).unwrap();
+    let up = rows.iter().find(|r| r["name"] == "Up").unwrap();
+    assert_eq!(up["error_count"], 0);
+    assert_eq!(up["etag"], true);
+    assert!(up["last_success"].is_string() && up["next_due"].is_string());
+    let down = rows.iter().find(|r| r["name"] == "Down").unwrap();
+    assert_eq!(down["error_count"], 1);
+    assert!(
+        down["last_error"].as_str().unwrap().contains("HTTP 503"),
+        "{down}"
+    );
+
+    let table = newshound_async(&cfg.path(), &["feeds", "status"]).await;
+    let text = stdout(&table);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Down") && l.contains("HTTP 503")),
+        "{text}"
+    );
+    for line in text.lines() {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "too wide: {line:?}"
+        );
+    }
+}

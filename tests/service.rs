@@ -342,3 +342,43 @@ async fn the_service_loop_polls_due_feeds_and_stops_on_shutdown() {
         .unwrap();
     assert_eq!(store.hit_count(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirects_are_followed_up_to_the_limit() {
+    let server = FeedServer::start().await;
+    let mut looping = Route::feed(read_fixture("feeds/wire-en.xml"));
+    for _ in 0..6 {
+        looping = looping.then(Scripted::status(302).with_header("location", "/loop.xml"));
+    }
+    server.serve("/loop.xml", looping);
+    let moved = Route::feed(read_fixture("feeds/wire-en.xml"))
+        .then(Scripted::status(301).with_header("location", "/moved.xml"))
+        .then(Scripted::status(302).with_header("location", "/moved.xml"));
+    server.serve("/moved.xml", moved);
+    let cfg = TestConfig::new(
+        &[
+            ("Loop", server.url("/loop.xml")),
+            ("Moved", server.url("/moved.xml")),
+        ],
+        "",
+    );
+    let service = cfg.service();
+    let summary = service.run_once().await;
+    assert_eq!(
+        (summary.ok, summary.failed, summary.new_hits),
+        (1, 1, 2),
+        "{summary}"
+    );
+    let looped = service
+        .ctx
+        .store
+        .feed_state(&server.url("/loop.xml"))
+        .unwrap()
+        .unwrap();
+    assert!(looped.last_error.unwrap().contains("too many redirects"));
+    assert_eq!(
+        server.requests("/loop.xml").len(),
+        6,
+        "the first request and five redirects"
+    );
+}
