@@ -15,7 +15,29 @@ use tempfile::TempDir;
 const CACHE: u64 = 8 << 20;
 
 fn open(dir: &TempDir) -> Store {
-    Store::open(dir.path(), CACHE).expect("open store")
+    retry_while_locked(|| {
+        Store::open(dir.path(), CACHE).map_err(|e| (matches!(e, StoreError::Locked { .. }), e))
+    })
+    .expect("open store")
+}
+
+/// sled's background flusher holds the database for a moment after the last
+/// handle is dropped, so a reopen in the same process may find the lock
+/// still taken. Retries for up to five seconds while `attempt` reports the
+/// lock (the `bool` of its error).
+fn retry_while_locked<T, E: std::fmt::Debug>(
+    mut attempt: impl FnMut() -> Result<T, (bool, E)>,
+) -> Result<T, E> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match attempt() {
+            Ok(v) => return Ok(v),
+            Err((true, _)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err((_, e)) => return Err(e),
+        }
+    }
 }
 
 fn at(millis: i64) -> DateTime<Utc> {
@@ -70,7 +92,10 @@ fn query_ids(store: &Store, query: &HitQuery) -> Vec<String> {
 
 /// Opens the directory with sled itself (the store must be closed).
 fn raw(dir: &Path) -> sled::Db {
-    sled::open(dir).expect("open raw sled")
+    retry_while_locked(|| {
+        sled::open(dir).map_err(|e| (e.to_string().contains("could not acquire lock"), e))
+    })
+    .expect("open raw sled")
 }
 
 // ---- insert and get ------------------------------------------------------
