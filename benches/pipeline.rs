@@ -91,6 +91,15 @@ fn benches(c: &mut Criterion) {
     g.bench_function("parse_normalise_30", |b| {
         b.iter(|| parse_feed(black_box(feed.as_bytes()), &source).unwrap())
     });
+    let detector =
+        LanguageDetector::new(&LANGS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    g.bench_function("detect_30", |b| {
+        b.iter(|| {
+            for item in &items {
+                black_box(detector.detect(&item.content, None));
+            }
+        })
+    });
     g.bench_function("detect_match_30", |b| {
         b.iter(|| {
             for item in &items {

@@ -2,7 +2,9 @@
 //! [`Classification`] out. The daemon and the `classify` command share it, so
 //! an analyst's `classify` shows exactly what the service would decide.
 
-use crate::lang::LanguageDetector;
+use std::borrow::Cow;
+
+use crate::lang::{LanguageDetector, MAX_DETECT_CHARS};
 use crate::model::{Classification, Item};
 use crate::topic::TopicMatcher;
 
@@ -19,13 +21,14 @@ impl Classifier {
     /// Classifies a title and a body; `hint` is a declared language.
     pub fn classify(&self, title: &str, body: &str, hint: Option<&str>) -> Classification {
         // The title alone is often too short to tell the language; the start
-        // of the body settles it (the detector reads ~1,000 characters).
-        let sample = match (title.is_empty(), body.is_empty()) {
-            (_, true) => title.to_string(),
-            (true, false) => body.to_string(),
+        // of the body settles it (the detector reads only the first
+        // MAX_DETECT_CHARS characters, so no more is copied).
+        let sample: Cow<'_, str> = match (title.is_empty(), body.is_empty()) {
+            (_, true) => Cow::Borrowed(title),
+            (true, false) => Cow::Borrowed(body),
             (false, false) => {
-                let head: String = body.chars().take(1200).collect();
-                format!("{title}. {head}")
+                let head: String = body.chars().take(MAX_DETECT_CHARS).collect();
+                Cow::Owned(format!("{title}. {head}"))
             }
         };
         let language = self.detector.detect(&sample, hint);
@@ -44,5 +47,15 @@ impl Classifier {
             &item.content,
             item.declared_language.as_deref(),
         )
+    }
+
+    /// The classification of an item that could match, or `None` for one
+    /// that no topic can match in any language. Most news is not about
+    /// espionage, and detecting the language is the dearest step, so the
+    /// service asks the cheap question first.
+    pub fn classify_candidate(&self, item: &Item) -> Option<Classification> {
+        self.matcher
+            .could_match(&item.title, &item.content)
+            .then(|| self.classify_item(item))
     }
 }

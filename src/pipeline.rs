@@ -14,13 +14,18 @@ use crate::config::{FeedConfig, PollSettings};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, HostLimits, Validators, schedule};
 use crate::model::Hit;
 use crate::parse::{FeedSource, ParseError, parse_feed};
-use crate::store::{FeedState, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// What the stages need, shared by every feed task.
 #[derive(Clone)]
 pub struct PollContext {
     pub fetcher: Fetcher,
     pub limits: HostLimits,
+    /// Slots for the CPU-bound part of a poll (parse, classify, store), one
+    /// per core. Without it, a burst of fast fetches would start hundreds of
+    /// blocking threads that only compete for the same cores and each grow
+    /// their own allocator arena.
+    pub cpu: Arc<tokio::sync::Semaphore>,
     pub store: Arc<Store>,
     pub classifier: Arc<Classifier>,
     pub poll: PollSettings,
@@ -89,13 +94,13 @@ pub fn ingest(
             continue;
         }
         report.new_items += 1;
-        let class = classifier.classify_item(item);
-        if class.matched {
-            if store.insert_hit(&Hit::new(item, &class))? {
-                report.new_hits.push(item.id.clone());
+        match classifier.classify_candidate(item) {
+            Some(class) if class.matched => {
+                if store.insert_hit(&Hit::new(item, &class))? {
+                    report.new_hits.push(item.id.clone());
+                }
             }
-        } else {
-            not_matched.push(item.id.as_str());
+            _ => not_matched.push(item.id.as_str()),
         }
     }
     store.mark_seen(&not_matched, source.fetched)?;
@@ -110,18 +115,27 @@ pub async fn poll_feed(
     rng: &mut fastrand::Rng,
 ) -> PollReport {
     let now = Utc::now();
-    let mut state = match load_state(ctx, &feed.url).await {
+    // Feed state is one small record: sled serves it from its page cache in
+    // microseconds, so it is read and written in place rather than on a
+    // blocking thread (a thousand feeds starting together would otherwise
+    // start a thousand threads).
+    let mut state = match ctx
+        .store
+        .feed_state(&feed.url)
+        .map(Option::unwrap_or_default)
+    {
         Ok(s) => s,
-        Err(e) => return failed_without_state(feed, now, e),
+        Err(e) => return failed_without_state(feed, now, e.into()),
     };
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    let fetched = {
-        let _permit = ctx.limits.acquire(&feed.url).await;
-        ctx.fetcher.fetch(&feed.url, &validators).await
-    };
+    // The slot is held until the document is processed, not only fetched:
+    // the limit then also bounds the documents held in memory, which would
+    // otherwise pile up while they wait for a core.
+    let _slot = ctx.limits.acquire(&feed.url).await;
+    let fetched = ctx.fetcher.fetch(&feed.url, &validators).await;
     let fetched_at = Utc::now();
     state.last_poll = Some(fetched_at);
     let result = match fetched {
@@ -129,7 +143,15 @@ pub async fn poll_feed(
         Ok(FetchOutcome::Fetched(doc)) => {
             let (ctx2, feed2) = (ctx.clone(), feed.clone());
             let validators = doc.validators.clone();
+            // The semaphore is never closed, so acquiring cannot fail.
+            let cpu = ctx
+                .cpu
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("cpu semaphore is never closed");
             let ingested = tokio::task::spawn_blocking(move || {
+                let _cpu = cpu;
                 // The configured URL, not the one after redirects, is the
                 // base of item ids: a feed that starts redirecting must not
                 // look all new. Relative links resolve against it too, which
@@ -210,7 +232,7 @@ pub async fn poll_feed(
         }
     };
     let next_due = state.next_due.unwrap_or(fetched_at);
-    if let Err(e) = save_state(ctx, &feed.url, state).await {
+    if let Err(e) = ctx.store.put_feed_state(&feed.url, &state) {
         tracing::error!(feed = %feed.name, "cannot save feed state: {e}");
     }
     tracing::debug!(
@@ -230,23 +252,6 @@ pub async fn poll_feed(
         error,
         next_due,
     }
-}
-
-async fn load_state(ctx: &PollContext, url: &str) -> Result<FeedState, PollError> {
-    let (store, url) = (ctx.store.clone(), url.to_string());
-    tokio::task::spawn_blocking(move || store.feed_state(&url))
-        .await
-        .map_err(|e| PollError::Task(e.to_string()))?
-        .map(Option::unwrap_or_default)
-        .map_err(PollError::from)
-}
-
-async fn save_state(ctx: &PollContext, url: &str, state: FeedState) -> Result<(), PollError> {
-    let (store, url) = (ctx.store.clone(), url.to_string());
-    tokio::task::spawn_blocking(move || store.put_feed_state(&url, &state))
-        .await
-        .map_err(|e| PollError::Task(e.to_string()))?
-        .map_err(PollError::from)
 }
 
 fn failed_without_state(feed: &FeedConfig, now: DateTime<Utc>, e: PollError) -> PollReport {

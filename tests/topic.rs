@@ -554,6 +554,45 @@ fn default_pack_on_labelled_cases() {
     );
 }
 
+/// `could_match` lets the service skip language detection, so it must
+/// never say no to a text that some language would match.
+#[test]
+fn could_match_is_an_upper_bound_of_classify_in_every_language() {
+    let path = manifest().join("tests/fixtures/topic/cases.toml");
+    let cases: Cases = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let m = default_matcher();
+    let mut languages = default_languages();
+    languages.push("unknown".into());
+    let mut candidates = 0;
+    for case in &cases.case {
+        let could = m.could_match(&case.title, &case.body);
+        candidates += usize::from(could);
+        for lang in &languages {
+            let matched = m
+                .classify(lang, &case.title, &case.body)
+                .iter()
+                .any(|r| r.matched);
+            assert!(
+                could || !matched,
+                "{} matches in {lang} but could_match said no",
+                case.id
+            );
+        }
+    }
+    assert!(
+        candidates < cases.case.len(),
+        "some look-alike must be ruled out early"
+    );
+    assert!(!m.could_match("Local bakery wins prize", "The jury praised its rye bread."));
+    let toml = "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"g\"\n[group.terms]\npl = [\"szpieg*\"]\n";
+    let no_required = matcher(toml);
+    assert!(
+        no_required.could_match("", "Złapano szpiega"),
+        "no required group: any positive term"
+    );
+    assert!(!no_required.could_match("", "Złapano złodzieja"));
+}
+
 // ---------------------------------------------------------------------------
 // The seed articles (CI runs ignored tests with ../shared present)
 

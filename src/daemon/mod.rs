@@ -51,6 +51,9 @@ impl Service {
         let ctx = PollContext {
             fetcher: Fetcher::new(&settings.poll)?,
             limits: HostLimits::new(settings.poll.concurrency, settings.poll.per_host),
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             store: Arc::new(store),
             classifier: Arc::new(Classifier::new(detector, config.topics.matcher)),
             poll: settings.poll,

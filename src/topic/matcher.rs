@@ -41,27 +41,19 @@ struct Tally {
     first: Option<Occurrence>,
 }
 
-pub(crate) fn classify(c: &Compiled, lang: &str, title: &str, body: &str) -> Vec<TopicResult> {
-    // An undetermined language lets every language's terms apply: better an
-    // explainable hit than a silent miss on a text the detector could not read.
-    // `None`: every language applies. `Some(key)`: that language and `any`;
-    // a code that is not two letters (`key` is `None`) gets only `any` terms.
-    let lang = lang.trim();
-    let item_lang = if lang.is_empty() || lang.eq_ignore_ascii_case(LanguageGuess::UNKNOWN) {
-        None
-    } else {
-        Some(lang_key(lang.split(['-', '_']).next().unwrap_or(lang)))
-    };
-    let applies = |term: &Term| match (term.lang, item_lang) {
-        (None, _) | (_, None) => true,
-        (Some(t), Some(item)) => item == Some(t),
-    };
+/// Every occurrence of every term in the title and the body, in any
+/// language, with the normalised texts they point into: the one pass over
+/// the text that both [`could_match`] and [`classify`] start from.
+struct Scan {
+    texts: Vec<Normalized>,
+    found: Vec<Occurrence>,
+}
 
-    let originals = [title, body];
+fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
     let mut texts: Vec<Normalized> = Vec::with_capacity(c.scanners.len() * 2);
     let mut found: Vec<Occurrence> = Vec::new();
     for scanner in &c.scanners {
-        for original in originals {
+        for original in [title, body] {
             let source = texts.len();
             let norm = normalize(original, scanner.fold);
             let text = norm.text.as_str();
@@ -80,10 +72,7 @@ pub(crate) fn classify(c: &Compiled, lang: &str, title: &str, body: &str) -> Vec
                 let right_ok = boundary_after(text, end);
                 for &id in term_ids {
                     let term = &c.terms[id];
-                    if !applies(term)
-                        || (term.left_boundary && !left_ok)
-                        || (term.right_boundary && !right_ok)
-                    {
+                    if (term.left_boundary && !left_ok) || (term.right_boundary && !right_ok) {
                         continue;
                     }
                     let end = if term.prefix {
@@ -102,7 +91,61 @@ pub(crate) fn classify(c: &Compiled, lang: &str, title: &str, body: &str) -> Vec
             texts.push(norm);
         }
     }
+    Scan { texts, found }
+}
 
+/// Whether some topic could match the text in some language: each of its
+/// required groups (or, with none required, any positive group) has a term
+/// in the text, whatever the term's language. An upper bound of
+/// [`classify`] for every language, since a language only removes terms and
+/// negative groups only remove points, so `false` means no topic can match
+/// and language detection can be skipped.
+pub(crate) fn could_match(c: &Compiled, title: &str, body: &str) -> bool {
+    let found = scan(c, title, body).found;
+    c.topics.iter().enumerate().any(|(t, topic)| {
+        let fired = |g: usize| {
+            found
+                .iter()
+                .any(|o| c.terms[o.term].topic == t && c.terms[o.term].group == g)
+        };
+        let positive = |g: &&super::compile::Group| !(g.negative || g.veto || g.weight == 0.0);
+        if topic.groups.iter().any(|g| g.required) {
+            topic
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.required)
+                .all(|(g, _)| fired(g))
+        } else {
+            topic
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| positive(g))
+                .any(|(g, _)| fired(g))
+        }
+    })
+}
+
+pub(crate) fn classify(c: &Compiled, lang: &str, title: &str, body: &str) -> Vec<TopicResult> {
+    // An undetermined language lets every language's terms apply: better an
+    // explainable hit than a silent miss on a text the detector could not read.
+    // `None`: every language applies. `Some(key)`: that language and `any`;
+    // a code that is not two letters (`key` is `None`) gets only `any` terms.
+    let lang = lang.trim();
+    let item_lang = if lang.is_empty() || lang.eq_ignore_ascii_case(LanguageGuess::UNKNOWN) {
+        None
+    } else {
+        Some(lang_key(lang.split(['-', '_']).next().unwrap_or(lang)))
+    };
+    let applies = |term: &Term| match (term.lang, item_lang) {
+        (None, _) | (_, None) => true,
+        (Some(t), Some(item)) => item == Some(t),
+    };
+
+    let originals = [title, body];
+    let Scan { texts, mut found } = scan(c, title, body);
+    found.retain(|o| applies(&c.terms[o.term]));
     let kept = drop_contained(c, found);
     let mut tallies: Vec<(usize, Tally)> = Vec::new();
     for occ in kept {

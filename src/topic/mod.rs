@@ -111,6 +111,13 @@ impl TopicMatcher {
         matcher::classify(&self.compiled, lang, title, body)
     }
 
+    /// `false` when no topic can match the text in any language (a required
+    /// group has no term in it), so the caller may skip language detection.
+    /// Never `false` for a text that [`TopicMatcher::classify`] would match.
+    pub fn could_match(&self, title: &str, body: &str) -> bool {
+        matcher::could_match(&self.compiled, title, body)
+    }
+
     /// Soft problems found while compiling: an enabled language for which a
     /// required group has no terms (and no `any` terms), so items in it can
     /// never match; terms of languages that are not enabled.
