@@ -218,11 +218,13 @@ pub async fn poll_feed(
                 rng,
             );
             state.next_due = Some(next);
+            let wait = (next - fetched_at).to_std().unwrap_or_default();
             tracing::warn!(
                 feed = %feed.name,
                 errors = state.error_count,
-                retry_in = %humantime::format_duration((next - fetched_at).to_std().unwrap_or_default()),
-                "poll failed: {e}"
+                "feed {:?}: {e}; retrying in {}",
+                feed.name,
+                humantime::format_duration(std::time::Duration::from_secs(wait.as_secs()))
             );
             (
                 PollStatus::Failed,

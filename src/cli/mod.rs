@@ -126,12 +126,13 @@ pub fn init_logging(level: &str, json: bool) {
         .with_writer(std::io::stderr);
     // Under systemd the journal adds its own timestamps and has no colours.
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let result = if json {
         builder.json().try_init()
     } else if journald {
         builder.without_time().with_ansi(false).try_init()
     } else {
-        builder.try_init()
+        builder.with_ansi(terminal).try_init()
     };
     // A second init (tests calling in) is harmless; keep the first.
     drop(result);

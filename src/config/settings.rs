@@ -434,13 +434,28 @@ impl Settings {
     }
 }
 
-/// Resolves a path from a configuration file against the file's directory.
+/// Resolves a path from a configuration file against the file's directory,
+/// folding `dir/..` away so that messages show `feeds.toml`, not
+/// `config/../feeds.toml` (lexically: the paths name files, not links).
 pub fn resolve(base: &Path, value: &str) -> PathBuf {
-    let p = Path::new(value);
-    if p.is_absolute() {
-        p.to_path_buf()
+    use std::path::Component;
+    let joined = base.join(value);
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
     } else {
-        base.join(p)
+        out
     }
 }
 
@@ -551,5 +566,28 @@ impl Validator<'_> {
         } else {
             n
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_is_relative_to_the_file_and_folds_parent_dirs() {
+        assert_eq!(
+            resolve(Path::new("config"), "../feeds.toml"),
+            PathBuf::from("feeds.toml")
+        );
+        assert_eq!(
+            resolve(Path::new("config"), "topics"),
+            PathBuf::from("config/topics")
+        );
+        assert_eq!(
+            resolve(Path::new("/etc/nh"), "/var/lib/nh"),
+            PathBuf::from("/var/lib/nh")
+        );
+        assert_eq!(resolve(Path::new(""), "../x"), PathBuf::from("../x"));
+        assert_eq!(resolve(Path::new("a"), ".."), PathBuf::from("."));
     }
 }
