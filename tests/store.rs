@@ -671,7 +671,13 @@ fn schema_mismatch_is_refused() {
             .expect("insert");
         db.flush().expect("flush");
     }
-    let err = Store::open(dir.path(), CACHE).err().expect("schema error");
+    // Retried while sled's flusher still holds the raw handle's lock.
+    let err = retry_while_locked(|| match Store::open(dir.path(), CACHE) {
+        Err(StoreError::Locked { .. }) => Err((true, None)),
+        Err(e) => Ok(e),
+        Ok(_) => Err((false, Some("the store opened despite its schema version"))),
+    })
+    .expect("schema error");
     assert!(
         matches!(&err, StoreError::Schema { path, found: 2, expected: 1 } if path == dir.path()),
         "{err:?}"
