@@ -485,3 +485,60 @@ async fn feeds_status_shows_health_after_a_poll() {
         );
     }
 }
+
+/// While the service holds the store, a query says so plainly (exit 2), and
+/// SIGTERM stops the service cleanly (exit 0) so the store opens again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_while_the_service_runs_is_refused_plainly_and_sigterm_stops_it() {
+    let server = FeedServer::start().await;
+    server.serve("/wire.xml", Route::feed(read_fixture("feeds/wire-en.xml")));
+    let cfg = TestConfig::new(&[("Wire", server.url("/wire.xml"))], "interval = \"1s\"");
+    let mut service = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["--config".as_ref(), cfg.path().as_os_str(), "run".as_ref()])
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + common::WAIT;
+    while server.requests("/wire.xml").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the service never polled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let query = newshound_async(&cfg.path(), &["hits", "list"]).await;
+    assert_eq!(query.status.code(), Some(2));
+    assert!(
+        stderr(&query).contains("is locked by another newshound process"),
+        "{}",
+        stderr(&query)
+    );
+
+    let pid = service.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::task::spawn_blocking(move || service.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(String::from_utf8_lossy(&status.stderr).contains("stopped"));
+
+    let after = newshound_async(&cfg.path(), &["hits", "list", "--format", "json"]).await;
+    assert!(after.status.success(), "{}", stderr(&after));
+    let hits: Vec<serde_json::Value> = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(hits.len(), 2);
+}
