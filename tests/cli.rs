@@ -493,7 +493,7 @@ async fn a_query_while_the_service_runs_is_refused_plainly_and_sigterm_stops_it(
     let server = FeedServer::start().await;
     server.serve("/wire.xml", Route::feed(read_fixture("feeds/wire-en.xml")));
     let cfg = TestConfig::new(&[("Wire", server.url("/wire.xml"))], "interval = \"1s\"");
-    let mut service = Command::new(env!("CARGO_BIN_EXE_newshound"))
+    let service = Command::new(env!("CARGO_BIN_EXE_newshound"))
         .args(["--config".as_ref(), cfg.path().as_os_str(), "run".as_ref()])
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())
