@@ -7,6 +7,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod eval;
 pub mod fetch;
 pub mod lang;
 pub mod model;

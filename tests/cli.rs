@@ -542,3 +542,52 @@ async fn a_query_while_the_service_runs_is_refused_plainly_and_sigterm_stops_it(
     let hits: Vec<serde_json::Value> = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(hits.len(), 2);
 }
+
+#[test]
+fn eval_reports_precision_recall_and_explains_each_error() {
+    let cfg = TestConfig::new(&[], "");
+    let file = common::fixture("eval-watch.jsonl");
+    let out = newshound(&cfg.path(), &["eval", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let en = &report["by_language"]["en"];
+    // w1 matches, w2 is a labelled positive the pack cannot see, w3 a spy
+    // film the small test pack wrongly takes.
+    assert_eq!(
+        (
+            en["true_positives"].as_u64(),
+            en["false_negatives"].as_u64(),
+            en["false_positives"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(report["by_language"]["pl"]["true_positives"], 1);
+    assert_eq!(report["overall"]["language_correct"], 5);
+    let errors: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(errors, ["w2", "w3"]);
+
+    let text = newshound(&cfg.path(), &["eval", file.to_str().unwrap()]);
+    let text = stdout(&text);
+    assert!(text.contains("false negative w2"), "{text}");
+    assert!(text.contains("false positive w3"), "{text}");
+    assert!(
+        text.contains("required group \"act\" did not fire"),
+        "{text}"
+    );
+
+    let strict = newshound(
+        &cfg.path(),
+        &["eval", file.to_str().unwrap(), "--min-recall", "0.9"],
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stderr(&strict).contains("en: precision 0.500, recall 0.500"),
+        "{}",
+        stderr(&strict)
+    );
+}

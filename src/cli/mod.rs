@@ -5,6 +5,7 @@
 
 mod check;
 mod classify;
+mod eval;
 mod feeds;
 mod hits;
 mod output;
@@ -40,6 +41,8 @@ pub enum Command {
     Check,
     /// Detect the language and match the topics of a text or a feed file
     Classify(classify::ClassifyArgs),
+    /// Precision and recall of the topic packs on labelled texts
+    Eval(eval::EvalArgs),
     /// Query stored hits
     #[command(subcommand)]
     Hits(hits::HitsCommand),
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Run(args) => run::run(&config_path, args),
         Command::Check => check::check(&config_path),
         Command::Classify(args) => classify::classify(&config_path, args),
+        Command::Eval(args) => eval::eval(&config_path, args),
         Command::Hits(cmd) => hits::hits(&config_path, cmd),
         Command::Feeds(cmd) => feeds::feeds(&config_path, cmd),
     }

@@ -1,0 +1,184 @@
+//! Precision and recall of the topic packs on labelled texts: the measure an
+//! analyst tunes a pack by, and the test that keeps the default pack honest.
+//!
+//! Pure: labelled texts and a classifier in, counts and the misclassified
+//! texts (with their explanations) out.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::Classifier;
+use crate::model::Classification;
+
+/// The label of a text that is about technology espionage.
+pub const POSITIVE: &str = "espionage";
+/// The label of every other text.
+pub const NEGATIVE: &str = "other";
+
+/// One line of a labelled set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledText {
+    pub id: String,
+    /// The true language (ISO 639-1).
+    pub lang: String,
+    /// [`POSITIVE`] or [`NEGATIVE`].
+    pub label: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+impl LabelledText {
+    pub fn is_positive(&self) -> bool {
+        self.label == POSITIVE
+    }
+}
+
+/// Confusion counts and language-detection hits for a set of texts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub texts: usize,
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+    pub true_negatives: usize,
+    /// Texts whose language was detected right.
+    pub language_correct: usize,
+}
+
+impl Counts {
+    /// Share of matches that were right; 1.0 when nothing matched.
+    pub fn precision(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+
+    /// Share of positives that matched; 1.0 when there were none.
+    pub fn recall(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+
+    pub fn language_accuracy(&self) -> f64 {
+        ratio(self.language_correct, self.texts)
+    }
+
+    fn add(&mut self, outcome: &Outcome) {
+        self.texts += 1;
+        match (outcome.expected, outcome.classification.matched) {
+            (true, true) => self.true_positives += 1,
+            (false, true) => self.false_positives += 1,
+            (true, false) => self.false_negatives += 1,
+            (false, false) => self.true_negatives += 1,
+        }
+        if outcome.classification.language == outcome.language {
+            self.language_correct += 1;
+        }
+    }
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The verdict on one text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub title: String,
+    /// The true language.
+    pub language: String,
+    /// Whether the text is labelled as espionage.
+    pub expected: bool,
+    pub classification: Classification,
+}
+
+impl Outcome {
+    pub fn is_error(&self) -> bool {
+        self.expected != self.classification.matched
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub overall: Counts,
+    pub by_language: BTreeMap<String, Counts>,
+    /// The false positives and false negatives, in input order.
+    pub errors: Vec<Outcome>,
+}
+
+/// Classifies every text and counts. Labels other than the two known ones
+/// are the caller's to reject (see [`check_labels`]).
+pub fn evaluate(classifier: &Classifier, texts: &[LabelledText]) -> Report {
+    let mut overall = Counts::default();
+    let mut by_language: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for t in texts {
+        let outcome = Outcome {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            language: t.lang.clone(),
+            expected: t.is_positive(),
+            classification: classifier.classify(&t.title, &t.text, None),
+        };
+        overall.add(&outcome);
+        by_language.entry(t.lang.clone()).or_default().add(&outcome);
+        if outcome.is_error() {
+            errors.push(outcome);
+        }
+    }
+    Report {
+        overall,
+        by_language,
+        errors,
+    }
+}
+
+/// The ids of texts whose label is neither [`POSITIVE`] nor [`NEGATIVE`].
+pub fn check_labels(texts: &[LabelledText]) -> Vec<String> {
+    texts
+        .iter()
+        .filter(|t| t.label != POSITIVE && t.label != NEGATIVE)
+        .map(|t| {
+            format!(
+                "{}: label {:?} (use {POSITIVE:?} or {NEGATIVE:?})",
+                t.id, t.label
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_denominators_count_as_perfect() {
+        let c = Counts::default();
+        assert_eq!(
+            (c.precision(), c.recall(), c.language_accuracy()),
+            (1.0, 1.0, 1.0)
+        );
+        let c = Counts {
+            texts: 4,
+            true_positives: 3,
+            false_positives: 1,
+            false_negatives: 2,
+            true_negatives: 0,
+            language_correct: 4,
+        };
+        assert_eq!(c.precision(), 0.75);
+        assert_eq!(c.recall(), 0.6);
+    }
+}
