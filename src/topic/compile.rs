@@ -111,6 +111,9 @@ pub(crate) fn compile(
     for (t, pack) in packs.iter().enumerate() {
         let slot = usize::from(!pack.fold_diacritics);
         let mut groups = Vec::with_capacity(pack.groups.len());
+        // language → terms skipped because it is not enabled: one warning
+        // per topic, not one per group and language.
+        let mut ignored: std::collections::BTreeMap<&str, usize> = Default::default();
         for (g, group) in pack.groups.iter().enumerate() {
             groups.push(Group {
                 name: group.name.clone(),
@@ -122,12 +125,7 @@ pub(crate) fn compile(
             });
             for (lang, list) in &group.terms {
                 if !is_enabled(lang) {
-                    warnings.push(format!(
-                        "topic {:?}: group {:?}: the {} \"{lang}\" term(s) are ignored: language not enabled",
-                        pack.name,
-                        group.name,
-                        list.len()
-                    ));
+                    *ignored.entry(lang.as_str()).or_default() += list.len();
                     continue;
                 }
                 for written in list {
@@ -168,6 +166,15 @@ pub(crate) fn compile(
             title_weight: pack.title_weight,
             groups,
         });
+        if !ignored.is_empty() {
+            let langs: Vec<&str> = ignored.keys().copied().collect();
+            warnings.push(format!(
+                "topic {:?}: {} terms for {} are ignored: those languages are not enabled",
+                pack.name,
+                ignored.values().sum::<usize>(),
+                langs.join(", ")
+            ));
+        }
         warnings.extend(coverage(pack, &enabled));
     }
 
