@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let cli = newshound::cli::Cli::parse();
     match newshound::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `newshound hits list | head`: the reader has gone, as it meant to.
+        Err(failure) if is_broken_pipe(&failure.error) => ExitCode::SUCCESS,
         Err(failure) => {
             // `{:#}` prints anyhow's context chain on one line.
             for line in format!("{:#}", failure.error).lines() {
@@ -18,4 +20,11 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -591,3 +591,48 @@ fn eval_reports_precision_recall_and_explains_each_error() {
         stderr(&strict)
     );
 }
+
+/// `newshound classify --batch < big | head -1`: the closed pipe ends the
+/// command quietly with exit 0, not with an error or a panic.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    use std::io::{BufRead, Write};
+    let cfg = TestConfig::new(&[], "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args([
+            "--config".as_ref(),
+            cfg.path().as_os_str(),
+            "classify".as_ref(),
+            "--batch".as_ref(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if stdin
+                .write_all(b"{\"id\": 1, \"title\": \"Weather\", \"text\": \"Sunny all week.\"}\n")
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("{\"id\":1"), "{first}");
+    // The reader is dropped here: the pipe is closed with output still to come.
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+}

@@ -17,23 +17,23 @@ pub fn check(config_path: &Path) -> CmdResult {
         .iter()
         .map(|p| p.name.as_str())
         .collect();
-    println!("{}: ok", s.file.display());
-    println!(
-        "  feeds: {} ({} enabled) from {}",
+    let mut text = format!("{}: ok\n", s.file.display());
+    text.push_str(&format!(
+        "  feeds: {} ({} enabled) from {}\n",
         config.feeds.len(),
         enabled,
         s.feeds_file.display()
-    );
-    println!(
-        "  topics: {} from {}",
+    ));
+    text.push_str(&format!(
+        "  topics: {} from {}\n",
         topics.join(", "),
         s.topics_dir.display()
-    );
-    println!("  languages: {}", s.languages.join(", "));
-    println!("  store: {}", s.store.path.display());
+    ));
+    text.push_str(&format!("  languages: {}\n", s.languages.join(", ")));
+    text.push_str(&format!("  store: {}\n", s.store.path.display()));
     if !s.alerts.is_empty() {
         let names: Vec<&str> = s.alerts.iter().map(|a| a.name.as_str()).collect();
-        println!("  alerts: {}", names.join(", "));
+        text.push_str(&format!("  alerts: {}\n", names.join(", ")));
     }
-    Ok(())
+    super::output::out(&text)
 }

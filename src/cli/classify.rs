@@ -56,8 +56,7 @@ pub fn classify(config_path: &Path, args: ClassifyArgs) -> CmdResult {
     if args.json {
         super::output::print_json(&class)
     } else {
-        print!("{}", render(&class));
-        Ok(())
+        super::output::out(&render(&class))
     }
 }
 

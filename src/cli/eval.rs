@@ -41,7 +41,7 @@ pub fn eval(config_path: &Path, args: EvalArgs) -> CmdResult {
     if args.json {
         super::output::print_json(&report)?;
     } else {
-        print!("{}", render(&report));
+        super::output::out(&render(&report))?;
     }
     let below: Vec<String> = report
         .by_language

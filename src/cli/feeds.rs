@@ -53,8 +53,7 @@ pub fn feeds(config_path: &Path, cmd: FeedsCommand) -> CmdResult {
                     language: f.language.clone(),
                 })
                 .collect();
-            print!("{}", render_opml(&feeds, "newshound feeds"));
-            Ok(())
+            super::output::out(&render_opml(&feeds, "newshound feeds"))
         }
     }
 }
@@ -218,13 +217,16 @@ fn import(config_path: &Path, opml_path: &Path) -> CmdResult {
         write_atomically(feeds_file, &updated).map_err(Failure::runtime)?;
     }
     for f in &added {
-        println!("added   {} <{}>", f.name, f.url);
+        super::output::out(&format!("added   {} <{}>\n", f.name, f.url))?;
     }
     for f in &skipped {
-        println!("skipped {} <{}> (already listed)", f.name, f.url);
+        super::output::out(&format!(
+            "skipped {} <{}> (already listed)\n",
+            f.name, f.url
+        ))?;
     }
-    println!(
-        "{} added, {} skipped; {} {}",
+    super::output::out(&format!(
+        "{} added, {} skipped; {} {}\n",
         added.len(),
         skipped.len(),
         feeds_file.display(),
@@ -233,8 +235,7 @@ fn import(config_path: &Path, opml_path: &Path) -> CmdResult {
         } else {
             "updated"
         }
-    );
-    Ok(())
+    ))
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves a

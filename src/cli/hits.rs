@@ -104,10 +104,7 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
                 })?;
             match args.format {
                 ShowFormat::Json => print_json(&hit),
-                ShowFormat::Table => {
-                    print!("{}", render_hit(&hit));
-                    Ok(())
-                }
+                ShowFormat::Table => super::output::out(&render_hit(&hit)),
             }
         }
     }

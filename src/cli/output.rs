@@ -55,8 +55,18 @@ pub fn parse_time_arg(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, S
 /// Prints a value as pretty JSON on standard output.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), super::Failure> {
     let text = serde_json::to_string_pretty(value).map_err(super::Failure::runtime)?;
-    println!("{text}");
-    Ok(())
+    out(&format!("{text}\n"))
+}
+
+/// Writes to standard output. Unlike `print!`, a closed pipe (`| head`) is
+/// an error the caller returns, not a panic; `main` then exits quietly.
+pub fn out(text: &str) -> Result<(), super::Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(super::Failure::runtime)
 }
 
 #[cfg(test)]

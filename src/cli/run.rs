@@ -32,7 +32,7 @@ pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
         .map_err(Failure::runtime)?;
     if args.once {
         let summary = runtime.block_on(service.run_once());
-        println!("{summary}");
+        super::output::out(&format!("{summary}\n"))?;
     } else {
         runtime.block_on(service.run(shutdown_signal()));
     }
