@@ -331,11 +331,9 @@ fn classify_a_feed_file_prints_one_line_per_entry() {
     assert_eq!(matched, [true, true, false]);
 }
 
-#[test]
-fn classify_batch_answers_every_line_in_order() {
-    use std::io::Write;
-    let cfg = TestConfig::new(&[], "");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
+/// `newshound classify --batch` with all three standard streams piped.
+fn classify_batch(cfg: &TestConfig) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_newshound"))
         .args([
             "--config".as_ref(),
             cfg.path().as_os_str(),
@@ -346,7 +344,14 @@ fn classify_batch_answers_every_line_in_order() {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn classify_batch_answers_every_line_in_order() {
+    use std::io::Write;
+    let cfg = TestConfig::new(&[], "");
+    let mut child = classify_batch(&cfg);
     child
         .stdin
         .take()
@@ -598,18 +603,7 @@ fn eval_reports_precision_recall_and_explains_each_error() {
 fn a_closed_stdout_pipe_ends_quietly() {
     use std::io::{BufRead, Write};
     let cfg = TestConfig::new(&[], "");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args([
-            "--config".as_ref(),
-            cfg.path().as_os_str(),
-            "classify".as_ref(),
-            "--batch".as_ref(),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = classify_batch(&cfg);
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         for _ in 0..20_000 {
