@@ -44,12 +44,12 @@ struct Tally {
 /// Every occurrence of every term in the title and the body, in any
 /// language, with the normalised texts they point into: the one pass over
 /// the text that both [`could_match`] and [`classify`] start from.
-struct Scan {
+pub(crate) struct Scan {
     texts: Vec<Normalized>,
     found: Vec<Occurrence>,
 }
 
-fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
+pub(crate) fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
     let mut texts: Vec<Normalized> = Vec::with_capacity(c.scanners.len() * 2);
     let mut found: Vec<Occurrence> = Vec::new();
     for scanner in &c.scanners {
@@ -100,8 +100,8 @@ fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
 /// [`classify`] for every language, since a language only removes terms and
 /// negative groups only remove points, so `false` means no topic can match
 /// and language detection can be skipped.
-pub(crate) fn could_match(c: &Compiled, title: &str, body: &str) -> bool {
-    let found = scan(c, title, body).found;
+pub(crate) fn could_match(c: &Compiled, scan: &Scan) -> bool {
+    let found = &scan.found;
     c.topics.iter().enumerate().any(|(t, topic)| {
         let fired = |g: usize| {
             found
@@ -127,7 +127,14 @@ pub(crate) fn could_match(c: &Compiled, title: &str, body: &str) -> bool {
     })
 }
 
-pub(crate) fn classify(c: &Compiled, lang: &str, title: &str, body: &str) -> Vec<TopicResult> {
+/// Scores a scan of `title` and `body` (the same texts) for an item in `lang`.
+pub(crate) fn classify(
+    c: &Compiled,
+    lang: &str,
+    title: &str,
+    body: &str,
+    scan: Scan,
+) -> Vec<TopicResult> {
     // An undetermined language lets every language's terms apply: better an
     // explainable hit than a silent miss on a text the detector could not read.
     // `None`: every language applies. `Some(key)`: that language and `any`;
@@ -144,7 +151,7 @@ pub(crate) fn classify(c: &Compiled, lang: &str, title: &str, body: &str) -> Vec
     };
 
     let originals = [title, body];
-    let Scan { texts, mut found } = scan(c, title, body);
+    let Scan { texts, mut found } = scan;
     found.retain(|o| applies(&c.terms[o.term]));
     let kept = drop_contained(c, found);
     let mut tallies: Vec<(usize, Tally)> = Vec::new();

@@ -86,6 +86,10 @@ pub fn load_pack(path: &Path) -> Result<TopicPack, PackError> {
     }
 }
 
+/// The term occurrences found in one title and body, before any language
+/// is applied; opaque outside this module.
+pub struct TopicScan(matcher::Scan);
+
 /// Every topic pack compiled into one automaton.
 #[derive(Debug)]
 pub struct TopicMatcher {
@@ -108,14 +112,38 @@ impl TopicMatcher {
     /// Terms listed under `lang` and under `any` apply; when `lang` is empty or
     /// `"unknown"`, every language's terms apply. One result per topic, in pack order.
     pub fn classify(&self, lang: &str, title: &str, body: &str) -> Vec<TopicResult> {
-        matcher::classify(&self.compiled, lang, title, body)
+        self.classify_scanned(lang, title, body, self.scan(title, body))
+    }
+
+    /// The one pass over a text that [`TopicMatcher::could_match_scanned`]
+    /// and [`TopicMatcher::classify_scanned`] share, so that a caller asking
+    /// both questions reads the text once.
+    pub fn scan(&self, title: &str, body: &str) -> TopicScan {
+        TopicScan(matcher::scan(&self.compiled, title, body))
+    }
+
+    /// [`TopicMatcher::classify`] of a scan made by [`TopicMatcher::scan`]
+    /// from the same `title` and `body`.
+    pub fn classify_scanned(
+        &self,
+        lang: &str,
+        title: &str,
+        body: &str,
+        scan: TopicScan,
+    ) -> Vec<TopicResult> {
+        matcher::classify(&self.compiled, lang, title, body, scan.0)
     }
 
     /// `false` when no topic can match the text in any language (a required
     /// group has no term in it), so the caller may skip language detection.
     /// Never `false` for a text that [`TopicMatcher::classify`] would match.
     pub fn could_match(&self, title: &str, body: &str) -> bool {
-        matcher::could_match(&self.compiled, title, body)
+        self.could_match_scanned(&self.scan(title, body))
+    }
+
+    /// [`TopicMatcher::could_match`] of a scan.
+    pub fn could_match_scanned(&self, scan: &TopicScan) -> bool {
+        matcher::could_match(&self.compiled, &scan.0)
     }
 
     /// Soft problems found while compiling: an enabled language for which a
