@@ -3,6 +3,7 @@
 //! The library holds every pipeline stage; the `newshound` binary is a thin
 //! command-line layer over it. See `ARCHITECTURE.md` for the map.
 
+pub mod alert;
 pub mod classify;
 pub mod cli;
 pub mod config;

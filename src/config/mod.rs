@@ -5,6 +5,7 @@
 //! unknown keys are errors; every problem of every file is reported at once
 //! as a [`Diagnostics`] list, each entry with file, line, column and field.
 
+mod alerts;
 mod diag;
 mod feeds;
 pub mod opml;
@@ -14,11 +15,10 @@ mod units;
 
 use std::path::{Path, PathBuf};
 
+pub use alerts::{ALERT_KINDS, AlertFilter, AlertSpec, AlertTarget, DeliveryPolicy, Secret};
 pub use diag::{Diagnostic, Diagnostics, SourceFile, expand_env};
 pub use feeds::{FeedConfig, load_feeds};
-pub use settings::{
-    AlertSettings, ApiSettings, LogSettings, PollSettings, Settings, StoreSettings,
-};
+pub use settings::{ApiSettings, LogSettings, PollSettings, Settings, StoreSettings};
 pub use topics::{TopicSet, load_topics};
 pub use units::{parse_duration, parse_size};
 

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use super::alerts::{AlertSection, AlertSpec, AlertValidator};
 use super::diag::{Diagnostic, SourceFile, array_of_tables, reject_unknown_keys};
 use super::feeds::FeedConfig;
 use super::units::{parse_duration, parse_size};
@@ -27,19 +28,6 @@ const SECTIONS: [&str; 8] = [
     "api",
     "log",
     "alert",
-];
-
-/// The alert kinds the configuration accepts.
-pub const ALERT_KINDS: [&str; 9] = [
-    "slack",
-    "discord",
-    "mattermost",
-    "teams",
-    "matrix",
-    "telegram",
-    "ntfy",
-    "webhook",
-    "exec",
 ];
 
 // ---- file format -------------------------------------------------------
@@ -181,35 +169,6 @@ fn default_log_format() -> String {
     "text".into()
 }
 
-/// One `[[alert]]` entry. Delivery arrives with the alerting work; the
-/// entries are validated now so that a configuration written today stays valid.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertSettings {
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    pub url: Option<String>,
-    #[serde(default)]
-    pub topics: Vec<String>,
-    #[serde(default)]
-    pub languages: Vec<String>,
-    #[serde(default)]
-    pub feeds: Vec<String>,
-    #[serde(default)]
-    pub min_score: Option<f64>,
-    #[serde(default)]
-    pub template: Option<String>,
-    #[serde(default)]
-    pub rate_limit: Option<u32>,
-    #[serde(default = "default_true")]
-    pub enabled: bool,
-}
-
-fn default_true() -> bool {
-    true
-}
-
 // ---- validated settings -------------------------------------------------
 
 #[derive(Debug, Clone)]
@@ -280,7 +239,7 @@ pub struct Settings {
     pub poll: PollSettings,
     pub api: ApiSettings,
     pub log: LogSettings,
-    pub alerts: Vec<AlertSettings>,
+    pub alerts: Vec<AlertSpec>,
 }
 
 impl Settings {
@@ -309,17 +268,23 @@ impl Settings {
         let poll: PollSection = section(&file, &root, "poll", &mut diags);
         let api: ApiSection = section(&file, &root, "api", &mut diags);
         let log: LogSection = section(&file, &root, "log", &mut diags);
-        let mut alerts = Vec::new();
+        let mut alerts: Vec<AlertSpec> = Vec::new();
         for (i, value) in array_of_tables(&file, &root, "alert", &mut diags)
             .into_iter()
             .enumerate()
         {
             let (parsed, mut problems) =
-                file.section_all::<AlertSettings>(&format!("alert[{i}]"), value);
+                file.section_all::<AlertSection>(&format!("alert[{i}]"), value);
             diags.append(&mut problems);
-            if let Some(a) = parsed {
-                validate_alert(&file, i, value.span(), &a, &alerts, &mut diags);
-                alerts.push(a);
+            if let Some(raw) = parsed {
+                let mut validator = AlertValidator {
+                    file: &file,
+                    base: &base,
+                    diags: &mut diags,
+                };
+                if let Some(spec) = validator.validate(i, value, raw, &alerts) {
+                    alerts.push(spec);
+                }
             }
         }
 
@@ -424,12 +389,6 @@ impl Settings {
                 "poll.connect_timeout is longer than poll.timeout; the total timeout wins".into(),
             );
         }
-        if !self.alerts.is_empty() {
-            out.push(format!(
-                "{} [[alert]] entries are valid, but this version does not deliver alerts yet",
-                self.alerts.len()
-            ));
-        }
         out
     }
 }
@@ -478,41 +437,6 @@ fn section<T: DeserializeOwned>(
             diags.append(&mut problems);
             parsed.unwrap_or_else(defaults)
         }
-    }
-}
-
-fn validate_alert(
-    file: &SourceFile,
-    i: usize,
-    span: std::ops::Range<usize>,
-    alert: &AlertSettings,
-    earlier: &[AlertSettings],
-    diags: &mut Vec<Diagnostic>,
-) {
-    let field = |f: &str| format!("alert[{i}].{f}");
-    if alert.name.trim().is_empty() {
-        diags.push(file.diag(Some(span.clone()), field("name"), "must not be empty"));
-    }
-    if earlier.iter().any(|a| a.name == alert.name) {
-        diags.push(file.diag(
-            Some(span.clone()),
-            field("name"),
-            format!(
-                "{:?} is used by an earlier [[alert]]; names must be unique",
-                alert.name
-            ),
-        ));
-    }
-    if !ALERT_KINDS.contains(&alert.kind.as_str()) {
-        diags.push(file.diag(
-            Some(span),
-            field("kind"),
-            format!(
-                "{:?} is not a kind; use one of {}",
-                alert.kind,
-                ALERT_KINDS.join(", ")
-            ),
-        ));
     }
 }
 

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod alerting;
+pub mod receiver;
+
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,164 @@
+//! Escaping feed text for each chat service's markup, and defusing mentions.
+//!
+//! Everything a feed writes (titles, snippets, feed names) passes through one
+//! of these before it reaches a message; only the layout's own markup is
+//! written unescaped. Mentions are defused by a zero-width space after the
+//! `@`: the text reads the same, but no service sees a mention in it.
+
+/// Zero-width space: breaks `@everyone` for every parser without showing.
+const ZWSP: char = '\u{200B}';
+
+/// Puts a zero-width space after every `@` that starts a word (`@everyone`,
+/// `@here`, `@room`, `@channel`, `@user`), so that none of them notifies.
+pub fn defuse_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '@'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_alphanumeric() || *n == '_')
+        {
+            out.push(ZWSP);
+        }
+    }
+    out
+}
+
+/// Slack mrkdwn: `&`, `<` and `>` are the only characters Slack lets one
+/// escape, and escaping `<` is what turns `<!channel>` and `<@U123>` into text.
+pub fn slack(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in defuse_mentions(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown as Discord, Mattermost and Teams read it: every character that
+/// could start formatting, a link, a heading or a `<@id>` mention gets a
+/// backslash, and line breaks become spaces so a title cannot open a block.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in defuse_mentions(text).chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '[' | ']' | '(' | ')' | '!'
+            | '-' | '+' | '=' | '{' | '}' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// HTML text and attribute values (Telegram's HTML mode, Matrix's formatted body).
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in defuse_mentions(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text (ntfy, Matrix's plain body): only the mentions are defused.
+pub fn plain(text: &str) -> String {
+    defuse_mentions(text)
+}
+
+/// The first `max` characters of `text`, with `…` in place of the rest.
+/// Cuts on a character boundary, never inside one.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A URL fit to put inside markup: only http(s) links are kept (a feed could
+/// offer `javascript:`), and characters that would end the markup are
+/// percent-encoded.
+pub fn safe_url(url: Option<&str>) -> Option<String> {
+    let parsed = url::Url::parse(url?).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    // `Url` already percent-encodes spaces, quotes and angle brackets; `|`
+    // and `)` end a Slack or Markdown link, so they are encoded too.
+    Some(parsed.as_str().replace('|', "%7C").replace(')', "%29"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_defused_everywhere() {
+        for escape in [slack, markdown, html, plain] {
+            let out = escape("Hi @everyone and @here, @room, email a@b");
+            assert!(!out.contains("@everyone"), "{out}");
+            assert!(!out.contains("@here"), "{out}");
+            assert!(!out.contains("@room"), "{out}");
+        }
+        assert_eq!(defuse_mentions("a @ b"), "a @ b");
+    }
+
+    #[test]
+    fn slack_escapes_its_control_characters() {
+        assert_eq!(
+            slack("<!channel> & <@U1>"),
+            "&lt;!channel&gt; &amp; &lt;@\u{200B}U1&gt;"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_formatting_links_and_mentions() {
+        let out = markdown("**bold** [x](http://e) <@123> # h\nnext");
+        assert_eq!(
+            out,
+            "\\*\\*bold\\*\\* \\[x\\]\\(http\\://e\\) \\<@\u{200B}123\\> \\# h next"
+        );
+    }
+
+    #[test]
+    fn html_escapes_tags_and_quotes() {
+        assert_eq!(
+            html("<b a=\"1\">'&'</b>"),
+            "&lt;b a=&quot;1&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;"
+        );
+    }
+
+    #[test]
+    fn truncate_counts_characters() {
+        assert_eq!(truncate("zażółć", 10), "zażółć");
+        assert_eq!(truncate("zażółć", 4), "zaż…");
+        assert_eq!(truncate("", 0), "");
+    }
+
+    #[test]
+    fn only_http_links_survive() {
+        assert_eq!(safe_url(Some("javascript:alert(1)")), None);
+        assert_eq!(safe_url(Some("not a url")), None);
+        assert_eq!(
+            safe_url(Some("https://e.com/a|b)c")).as_deref(),
+            Some("https://e.com/a%7Cb%29c")
+        );
+    }
+}

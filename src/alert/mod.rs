@@ -1,0 +1,236 @@
+//! Alerts: which hits go where ([`route`]), what a message says
+//! ([`message`], [`markup`], [`template`]), how each chat service is spoken
+//! to (one file per kind), and the durable delivery from the store's outbox
+//! ([`dispatch`]).
+//!
+//! Invariants: an outbox entry leaves the store only after the service
+//! accepted it (2xx, or exit 0 for `exec`); feed text reaches a message only
+//! escaped for its markup, with mentions defused; no secret (webhook URL,
+//! token, signing key) appears in a log line or a stored error.
+
+pub mod dispatch;
+pub mod markup;
+pub mod message;
+pub mod route;
+pub mod template;
+
+mod discord;
+mod exec;
+mod http;
+mod matrix;
+mod mattermost;
+mod ntfy;
+mod slack;
+mod teams;
+mod telegram;
+mod webhook;
+
+use std::time::Duration;
+
+use crate::config::{AlertSpec, AlertTarget};
+use crate::model::Hit;
+
+pub use dispatch::{Dispatcher, DrainReport};
+
+pub use message::{HitSummary, Message};
+pub use route::Router;
+
+/// Why a delivery did not go through.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again (a timeout, a connection error, 408, 429, 5xx);
+    /// `after` is how long the service asked us to wait, when it said.
+    #[error("{reason}")]
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+    /// The service refused the message (another 4xx); retrying cannot help.
+    #[error("{reason}")]
+    Permanent { reason: String },
+}
+
+impl SendError {
+    pub fn reason(&self) -> &str {
+        match self {
+            SendError::Retry { reason, .. } | SendError::Permanent { reason } => reason,
+        }
+    }
+
+    fn map_reason(self, f: impl FnOnce(String) -> String) -> SendError {
+        match self {
+            SendError::Retry { reason, after } => SendError::Retry {
+                reason: f(reason),
+                after,
+            },
+            SendError::Permanent { reason } => SendError::Permanent { reason: f(reason) },
+        }
+    }
+}
+
+/// What the service answered when it accepted a message (`HTTP 200 OK`,
+/// `exit 0`), for `alerts test` and the debug log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted(pub String);
+
+/// Why the message is sent: a stored hit, or `alerts test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Hit,
+    Digest,
+    Test,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Hit => "hit",
+            Event::Digest => "digest",
+            Event::Test => "test",
+        }
+    }
+}
+
+/// One message on its way to one alert's service.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Stable across retries: receivers can use it to drop a duplicate, and
+    /// Matrix's transaction id is built from it.
+    pub delivery_id: String,
+    pub event: Event,
+    pub message: Message,
+    /// The full hits, for the kinds that send data rather than text (webhook, exec).
+    pub hits: Vec<Hit>,
+}
+
+/// A configured alert, ready to send.
+#[derive(Clone)]
+pub struct Sink {
+    pub spec: AlertSpec,
+    client: reqwest::Client,
+}
+
+impl Sink {
+    pub fn new(spec: AlertSpec, client: reqwest::Client) -> Sink {
+        Sink { spec, client }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Sends one message now. Errors never contain a secret of this alert.
+    pub async fn send(&self, out: &Outgoing) -> Result<Accepted, SendError> {
+        let ctx = SendContext {
+            spec: &self.spec,
+            client: &self.client,
+            timeout: self.spec.delivery.timeout,
+        };
+        let result = match &self.spec.target {
+            AlertTarget::Slack { url, blocks } => slack::send(&ctx, url, *blocks, out).await,
+            AlertTarget::Mattermost { url } => mattermost::send(&ctx, url, out).await,
+            AlertTarget::Discord { url } => discord::send(&ctx, url, out).await,
+            AlertTarget::Teams { url } => teams::send(&ctx, url, out).await,
+            AlertTarget::Matrix {
+                homeserver,
+                room,
+                token,
+            } => matrix::send(&ctx, homeserver, room, token, out).await,
+            AlertTarget::Telegram {
+                api_url,
+                token,
+                chat_id,
+            } => telegram::send(&ctx, api_url, token, chat_id, out).await,
+            AlertTarget::Ntfy {
+                url,
+                token,
+                priority,
+                tags,
+            } => ntfy::send(&ctx, url, token.as_ref(), *priority, tags, out).await,
+            AlertTarget::Webhook { url, secret } => {
+                webhook::send(&ctx, url, secret.as_ref(), out).await
+            }
+            AlertTarget::Exec { command } => exec::send(&ctx, command, out).await,
+        };
+        result.map_err(|e| e.map_reason(|r| self.redact(&r)))
+    }
+
+    /// `text` with every secret of this alert replaced by `***` (a service
+    /// may echo the URL or token in an error body, whole or in part).
+    pub fn redact(&self, text: &str) -> String {
+        let mut fragments: Vec<String> = Vec::new();
+        for secret in self.spec.target.secrets() {
+            fragments.extend(secret_fragments(secret.expose()));
+        }
+        // Longest first, so that a whole URL goes before its parts.
+        fragments.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        let mut out = text.to_string();
+        for f in fragments {
+            out = out.replace(&f, "***");
+        }
+        out
+    }
+}
+
+/// The pieces of a secret that would give it away: the whole value and, for
+/// a URL, its path and query and each long path segment or query value
+/// (webhook URLs carry their token there, and error bodies quote paths).
+fn secret_fragments(value: &str) -> Vec<String> {
+    /// Shorter pieces (`api`, `v3`, `hooks`) are common words, not secrets.
+    const MIN: usize = 6;
+    let mut out = vec![value.to_string()];
+    if let Ok(u) = url::Url::parse(value) {
+        out.push(u.path().to_string());
+        out.extend(u.query().map(str::to_string));
+        out.extend(u.path().split('/').map(str::to_string));
+        out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
+        if let Some(p) = u.password() {
+            out.push(p.to_string());
+        }
+    }
+    out.retain(|f| f.len() >= MIN || (f == value && !f.is_empty()));
+    out.dedup();
+    out
+}
+
+/// What a sink needs besides its own target fields.
+pub(crate) struct SendContext<'a> {
+    pub spec: &'a AlertSpec,
+    pub client: &'a reqwest::Client,
+    pub timeout: Duration,
+}
+
+impl SendContext<'_> {
+    /// The message text: the alert's template for a single hit when it has
+    /// one, else `layout`. A template that fails at delivery (it passed
+    /// `check`, so this is rare) falls back to the layout rather than
+    /// losing the alert.
+    pub fn text(
+        &self,
+        out: &Outgoing,
+        escape: template::Escape,
+        layout: impl FnOnce(&Message) -> String,
+    ) -> String {
+        if let (Some(source), Message::One(hit)) = (&self.spec.template, &out.message) {
+            match template::render(source, hit, &self.spec.name, escape) {
+                Ok(text) if !text.is_empty() => return text,
+                Ok(_) => {
+                    tracing::warn!(alert = %self.spec.name, "template rendered nothing; using the built-in layout")
+                }
+                Err(e) => {
+                    tracing::warn!(alert = %self.spec.name, "{e}; using the built-in layout")
+                }
+            }
+        }
+        layout(&out.message)
+    }
+}
+
+/// The HTTP client alerts are sent with: our user agent, a few redirects.
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .user_agent(crate::config::PollSettings::default().user_agent)
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+}
