@@ -1,4 +1,5 @@
-//! One feed, one poll: fetch → parse → dedup → classify → store, and the
+//! One feed, one poll: fetch → parse → dedup → classify → store (with the
+//! hit's alerts queued in the same write), and the
 //! feed's state (validators, health, next due time) brought up to date.
 //!
 //! This is the stage chain the daemon runs for every due feed; it knows
@@ -9,12 +10,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::alert::Router;
+use crate::alert::route::delivery_id;
 use crate::classify::Classifier;
 use crate::config::{FeedConfig, PollSettings};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, HostLimits, Validators, schedule};
 use crate::model::Hit;
 use crate::parse::{FeedSource, ParseError, parse_feed};
-use crate::store::{Store, StoreError};
+use crate::store::{OutboxEntry, Store, StoreError};
 
 /// What the stages need, shared by every feed task.
 #[derive(Clone)]
@@ -28,6 +31,8 @@ pub struct PollContext {
     pub cpu: Arc<tokio::sync::Semaphore>,
     pub store: Arc<Store>,
     pub classifier: Arc<Classifier>,
+    /// Which alerts each new hit goes to; their outbox entries are stored with it.
+    pub router: Arc<Router>,
     pub poll: PollSettings,
 }
 
@@ -80,6 +85,7 @@ pub fn ingest(
     body: &[u8],
     source: &FeedSource<'_>,
     classifier: &Classifier,
+    router: &Router,
     store: &Store,
 ) -> Result<IngestReport, PollError> {
     let items = parse_feed(body, source)?;
@@ -96,7 +102,20 @@ pub fn ingest(
         report.new_items += 1;
         match classifier.classify_candidate(item) {
             Some(class) if class.matched => {
-                if store.insert_hit(&Hit::new(item, &class))? {
+                let hit = Hit::new(item, &class);
+                let alerts: Vec<OutboxEntry> = router
+                    .route(&hit)
+                    .into_iter()
+                    .map(|alert| {
+                        OutboxEntry::new(
+                            delivery_id(&hit.id, alert),
+                            alert,
+                            &hit.id,
+                            source.fetched,
+                        )
+                    })
+                    .collect();
+                if store.insert_hit(&hit, &alerts)? {
                     report.new_hits.push(item.id.clone());
                 }
             }
@@ -163,7 +182,13 @@ pub async fn poll_feed(
                     language: feed2.language.as_deref(),
                     fetched: fetched_at,
                 };
-                ingest(&doc.body, &source, &ctx2.classifier, &ctx2.store)
+                ingest(
+                    &doc.body,
+                    &source,
+                    &ctx2.classifier,
+                    &ctx2.router,
+                    &ctx2.store,
+                )
             })
             .await
             .map_err(|e| PollError::Task(e.to_string()))

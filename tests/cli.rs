@@ -4,41 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::process::{newshound, newshound_async, stderr, stdout};
 use common::{FeedServer, Route, TestConfig, read_fixture};
-
-fn newshound(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("NEWSHOUND_CONFIG")
-        .output()
-        .expect("the binary runs")
-}
-
-async fn newshound_async(config: &Path, args: &[&str]) -> Output {
-    let (config, args): (std::path::PathBuf, Vec<String>) = (
-        config.to_path_buf(),
-        args.iter().map(|s| s.to_string()).collect(),
-    );
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        newshound(&config, &args)
-    })
-    .await
-    .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn run_once_then_query_the_hits_through_the_binary() {

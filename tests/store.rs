@@ -105,7 +105,7 @@ fn insert_then_get_by_full_id_and_unique_prefix() {
     let dir = TempDir::new().expect("tempdir");
     let store = open(&dir);
     let h = hit("a1b2c3d4e5f6", 1_700_000_000_000);
-    assert!(store.insert_hit(&h).expect("insert"));
+    assert!(store.insert_hit(&h, &[]).expect("insert"));
 
     assert_eq!(store.get_hit("a1b2c3d4e5f6").expect("get"), Some(h.clone()));
     assert_eq!(store.get_hit("a1b2c3").expect("get prefix"), Some(h));
@@ -116,10 +116,12 @@ fn insert_then_get_by_full_id_and_unique_prefix() {
 fn prefix_shorter_than_six_chars_finds_nothing() {
     let dir = TempDir::new().expect("tempdir");
     let store = open(&dir);
-    store.insert_hit(&hit("a1b2c3d4e5f6", 0)).expect("insert");
+    store
+        .insert_hit(&hit("a1b2c3d4e5f6", 0), &[])
+        .expect("insert");
     assert_eq!(store.get_hit("a1b2c").expect("get"), None);
     // ... unless it is a whole id.
-    store.insert_hit(&hit("abc", 0)).expect("insert");
+    store.insert_hit(&hit("abc", 0), &[]).expect("insert");
     assert_eq!(
         store.get_hit("abc").expect("get").map(|h| h.id),
         Some("abc".into())
@@ -131,7 +133,7 @@ fn ambiguous_prefix_is_an_error_naming_prefix_and_count() {
     let dir = TempDir::new().expect("tempdir");
     let store = open(&dir);
     for id in ["abcdef01", "abcdef02", "abcdef03", "abcdee00"] {
-        store.insert_hit(&hit(id, 0)).expect("insert");
+        store.insert_hit(&hit(id, 0), &[]).expect("insert");
     }
     let err = store.get_hit("abcdef").expect_err("ambiguous");
     assert!(
@@ -148,7 +150,7 @@ fn ambiguous_prefix_is_an_error_naming_prefix_and_count() {
         store.get_hit("abcdef02").expect("get").map(|h| h.id),
         Some("abcdef02".into())
     );
-    store.insert_hit(&hit("abcdef0", 0)).expect("insert");
+    store.insert_hit(&hit("abcdef0", 0), &[]).expect("insert");
     assert_eq!(
         store.get_hit("abcdef0").expect("get").map(|h| h.id),
         Some("abcdef0".into())
@@ -160,12 +162,12 @@ fn duplicate_insert_returns_false_and_changes_nothing() {
     let dir = TempDir::new().expect("tempdir");
     let store = open(&dir);
     let first = hit("dup0000001", 1_000);
-    assert!(store.insert_hit(&first).expect("insert"));
+    assert!(store.insert_hit(&first, &[]).expect("insert"));
 
     let mut second = hit("dup0000001", 2_000_000);
     second.title = "Rewritten".into();
     second.fetched = at(5);
-    assert!(!store.insert_hit(&second).expect("second insert"));
+    assert!(!store.insert_hit(&second, &[]).expect("second insert"));
 
     assert_eq!(store.get_hit("dup0000001").expect("get"), Some(first));
     assert_eq!(
@@ -194,7 +196,7 @@ fn insert_writes_hit_index_entry_and_seen_mark() {
     let dir = TempDir::new().expect("tempdir");
     let store = open(&dir);
     let h = hit("tx00000001", -86_400_000); // 1969-12-31
-    store.insert_hit(&h).expect("insert");
+    store.insert_hit(&h, &[]).expect("insert");
     assert!(store.is_seen("tx00000001").expect("is_seen"));
     drop(store);
 
@@ -222,7 +224,11 @@ fn insert_keeps_an_earlier_seen_mark() {
     let dir = TempDir::new().expect("tempdir");
     let store = open(&dir);
     store.mark_seen(&["early00001"], at(42)).expect("mark");
-    assert!(store.insert_hit(&hit("early00001", 0)).expect("insert"));
+    assert!(
+        store
+            .insert_hit(&hit("early00001", 0), &[])
+            .expect("insert")
+    );
     drop(store);
     let seen = raw(dir.path()).open_tree("seen").expect("tree");
     let mark = seen.get("early00001").expect("get").expect("mark");
@@ -266,7 +272,7 @@ fn query_lists_newest_first() {
         ("b", 2_000),
         ("d", 4_000),
     ] {
-        store.insert_hit(&hit(id, ms)).expect("insert");
+        store.insert_hit(&hit(id, ms), &[]).expect("insert");
     }
     assert_eq!(
         query_ids(&store, &HitQuery::default()),
@@ -291,7 +297,7 @@ fn query_since_is_inclusive_until_is_exclusive() {
         ("p3000b", 3_000),
     ];
     for (id, ms) in hits {
-        store.insert_hit(&hit(id, ms)).expect("insert");
+        store.insert_hit(&hit(id, ms), &[]).expect("insert");
     }
     let range = |since: Option<i64>, until: Option<i64>| HitQuery {
         since: since.map(at),
@@ -335,8 +341,8 @@ fn query_bounds_are_exact_below_a_millisecond() {
     early.published = at(1_000);
     let mut late = hit("late", 0);
     late.published = at(1_000) + Duration::microseconds(700);
-    store.insert_hit(&early).expect("insert");
-    store.insert_hit(&late).expect("insert");
+    store.insert_hit(&early, &[]).expect("insert");
+    store.insert_hit(&late, &[]).expect("insert");
 
     let half = at(1_000) + Duration::microseconds(500);
     let since = HitQuery {
@@ -367,7 +373,7 @@ fn query_filters_language_topic_feed_and_search() {
     in_url.url = Some("https://example.com/Alibaba-Intelligence".into());
     let plain = hit("plain", 1_000);
     for h in [&pl, &other_topic, &in_summary, &in_url, &plain] {
-        store.insert_hit(h).expect("insert");
+        store.insert_hit(h, &[]).expect("insert");
     }
     let q = |f: fn(&mut HitQuery)| {
         let mut query = HitQuery::default();
@@ -415,7 +421,7 @@ fn query_stops_at_limit_newest_first() {
     let store = open(&dir);
     for i in 0..10 {
         store
-            .insert_hit(&hit(&format!("h{i:02}"), i * 1_000))
+            .insert_hit(&hit(&format!("h{i:02}"), i * 1_000), &[])
             .expect("insert");
     }
     let limited = |limit, topic: Option<&str>| HitQuery {
@@ -437,8 +443,8 @@ fn query_skips_index_entries_whose_hit_is_missing() {
     let dir = TempDir::new().expect("tempdir");
     {
         let store = open(&dir);
-        store.insert_hit(&hit("kept", 1_000)).expect("insert");
-        store.insert_hit(&hit("lost", 2_000)).expect("insert");
+        store.insert_hit(&hit("kept", 1_000), &[]).expect("insert");
+        store.insert_hit(&hit("lost", 2_000), &[]).expect("insert");
     }
     {
         let db = raw(dir.path());
@@ -459,7 +465,9 @@ fn query_with_a_range_reads_only_that_range() {
     let dir = TempDir::new().expect("tempdir");
     {
         let store = open(&dir);
-        store.insert_hit(&hit("inside", 1_000)).expect("insert");
+        store
+            .insert_hit(&hit("inside", 1_000), &[])
+            .expect("insert");
     }
     {
         let db = raw(dir.path());
@@ -514,7 +522,7 @@ fn prune_seen_keeps_hit_ids_and_recent_marks() {
     let store = open(&dir);
     let mut old_hit = hit("oldhit", 0);
     old_hit.fetched = at(1_000);
-    store.insert_hit(&old_hit).expect("insert");
+    store.insert_hit(&old_hit, &[]).expect("insert");
     store.mark_seen(&["old1", "old2"], at(1_000)).expect("mark");
     store.mark_seen(&["edge"], at(5_000)).expect("mark");
     store.mark_seen(&["new"], at(9_000)).expect("mark");
@@ -544,7 +552,7 @@ fn prune_seen_works_across_many_batches() {
     for i in [0, 1_500] {
         let mut h = hit(&format!("old{i:05}"), 0);
         h.fetched = at(1_000);
-        assert!(store.insert_hit(&h).expect("insert"));
+        assert!(store.insert_hit(&h, &[]).expect("insert"));
     }
     assert_eq!(store.prune_seen(at(2_000)).expect("prune"), 2_498);
     assert_eq!(store.seen_count(), 3);
@@ -620,8 +628,8 @@ fn reopen_after_drop_keeps_everything() {
     };
     {
         let store = open(&dir);
-        store.insert_hit(&h1).expect("insert");
-        store.insert_hit(&h2).expect("insert");
+        store.insert_hit(&h1, &[]).expect("insert");
+        store.insert_hit(&h2, &[]).expect("insert");
         store.mark_seen(&["plain-item"], at(7)).expect("mark");
         store
             .put_feed_state("https://x.example/feed", &state)
@@ -706,7 +714,7 @@ fn second_open_in_the_same_process_is_locked() {
         assert!(err.to_string().contains(&dir.path().display().to_string()));
     }
     // The holder is unaffected; once it is gone the store opens again.
-    assert!(store.insert_hit(&hit("stillok01", 0)).expect("insert"));
+    assert!(store.insert_hit(&hit("stillok01", 0), &[]).expect("insert"));
     drop(store);
     assert_eq!(open(&dir).hit_count(), 1);
 }

@@ -92,6 +92,19 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// The first `max` bytes of `text` or less, cut on a character boundary,
+/// with `…` in place of the rest (for limits counted in bytes: ntfy, Matrix).
+pub fn truncate_bytes(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 /// A URL fit to put inside markup: only http(s) links are kept (a feed could
 /// offer `javascript:`), and characters that would end the markup are
 /// percent-encoded.
@@ -101,8 +114,24 @@ pub fn safe_url(url: Option<&str>) -> Option<String> {
         return None;
     }
     // `Url` already percent-encodes spaces, quotes and angle brackets; `|`
-    // and `)` end a Slack or Markdown link, so they are encoded too.
-    Some(parsed.as_str().replace('|', "%7C").replace(')', "%29"))
+    // and `)` end a Slack or Markdown link, and a lone `(` unbalances one,
+    // so they are encoded too.
+    Some(
+        parsed
+            .as_str()
+            .replace('|', "%7C")
+            .replace('(', "%28")
+            .replace(')', "%29"),
+    )
+}
+
+/// A Markdown link to `url` with the escaped `title` as its text (Discord,
+/// Mattermost, Teams), or the escaped title alone when the URL is not http(s).
+pub fn markdown_link(url: Option<&str>, title: &str) -> String {
+    match safe_url(url) {
+        Some(u) => format!("[{}]({u})", markdown(title)),
+        None => markdown(title),
+    }
 }
 
 #[cfg(test)]
@@ -153,12 +182,20 @@ mod tests {
     }
 
     #[test]
+    fn truncate_bytes_keeps_characters_whole() {
+        assert_eq!(truncate_bytes("abc", 3), "abc");
+        let out = truncate_bytes(&"ż".repeat(10), 8);
+        assert!(out.len() <= 8 && out.ends_with('…'), "{out}");
+        assert_eq!(out, "żż…");
+    }
+
+    #[test]
     fn only_http_links_survive() {
         assert_eq!(safe_url(Some("javascript:alert(1)")), None);
         assert_eq!(safe_url(Some("not a url")), None);
         assert_eq!(
-            safe_url(Some("https://e.com/a|b)c")).as_deref(),
-            Some("https://e.com/a%7Cb%29c")
+            safe_url(Some("https://e.com/a|b)c(d")).as_deref(),
+            Some("https://e.com/a%7Cb%29c%28d")
         );
     }
 }

@@ -1,7 +1,30 @@
-//! Matrix client-server API.
+//! Matrix client-server API: `PUT` an `m.room.message` event to
+//! `/_matrix/client/v3/rooms/{room}/send/m.room.message/{txnId}` with the
+//! access token as a bearer token, a plain `body` and an HTML
+//! `formatted_body`. The homeserver answers `200 {"event_id": …}`; `429`
+//! carries `retry_after_ms`.
 
-use super::{Accepted, Outgoing, SendContext, SendError};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+
+use super::markup::{html, plain, safe_url, truncate_bytes};
+use super::message::Message;
+use super::{Accepted, Outgoing, SendContext, SendError, http};
 use crate::config::Secret;
+
+/// An event may take 65,536 bytes of JSON in all. Each of the two texts gets
+/// this many, which leaves room even when JSON's escaping doubles them.
+const TEXT_BYTES: usize = 15_000;
+/// Room kept at the end of a digest for the "…and N more" line.
+const MORE_BYTES: usize = 120;
+
+/// What stays unencoded in a path segment: RFC 3986's unreserved characters,
+/// so `!abc:example.org` goes as `%21abc%3Aexample.org`, the way clients send it.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 pub(super) async fn send(
     ctx: &SendContext<'_>,
@@ -10,8 +33,201 @@ pub(super) async fn send(
     token: &Secret,
     out: &Outgoing,
 ) -> Result<Accepted, SendError> {
-    let _ = (ctx, homeserver, room, token, out);
-    Err(SendError::Permanent {
-        reason: "kind matrix is not implemented yet".into(),
+    // The homeserver deduplicates by transaction id per access token, so a
+    // retry after a lost answer (same delivery id) does not post twice.
+    let txn = format!("newshound-{}", out.delivery_id);
+    let body = payload(ctx, out);
+    let request = ctx
+        .client
+        .put(endpoint(homeserver, room, &txn))
+        .bearer_auth(token.expose())
+        .json(&body);
+    let answer = http::send(request, ctx.timeout).await?;
+    let event = event_id(&answer.body);
+    let accepted = http::judge(answer)?;
+    Ok(match event {
+        Some(id) => Accepted(format!("{}, event {id}", accepted.0)),
+        None => accepted,
     })
+}
+
+/// The send URL below `homeserver`, which may end in a slash or carry a path
+/// prefix (a homeserver behind a reverse proxy at `/matrix/`).
+fn endpoint(homeserver: &url::Url, room: &str, txn: &str) -> url::Url {
+    let mut url = homeserver.clone();
+    let path = format!(
+        "{}/_matrix/client/v3/rooms/{}/send/m.room.message/{}",
+        homeserver.path().trim_end_matches('/'),
+        utf8_percent_encode(room, SEGMENT),
+        utf8_percent_encode(txn, SEGMENT),
+    );
+    url.set_path(&path);
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+fn event_id(body: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    v.get("event_id")?.as_str().map(str::to_string)
+}
+
+fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
+    // A template writes the formatted body; the plain body, which
+    // notifications and plain-text clients show, stays the built-in layout.
+    let formatted = truncate_bytes(&ctx.text(out, html, html_layout), TEXT_BYTES);
+    json!({
+        "msgtype": "m.text",
+        "body": truncate_bytes(&plain_layout(&out.message), TEXT_BYTES),
+        "format": "org.matrix.custom.html",
+        "formatted_body": formatted,
+        // Present and empty: clients that support intentional mentions
+        // notify nobody, whatever the text says.
+        "m.mentions": {},
+    })
+}
+
+/// The built-in layout, as plain text. URLs are not passed through `plain`:
+/// defusing an `@` inside one (`/@author/post`) would break the link.
+fn plain_layout(m: &Message) -> String {
+    match m {
+        Message::One(h) => {
+            let mut text = plain(&h.title);
+            if let Some(u) = safe_url(h.url.as_deref()) {
+                text.push('\n');
+                text.push_str(&u);
+            }
+            text.push_str(&format!(
+                "\n{} · {} · {}",
+                plain(&h.feed),
+                plain(&h.language),
+                plain(&h.topic_line())
+            ));
+            if !h.terms.is_empty() {
+                text.push_str(&format!("\nMatched: {}", plain(&h.terms.join(", "))));
+            }
+            if !h.snippet.is_empty() {
+                text.push_str(&format!("\n> {}", plain(&h.snippet)));
+            }
+            text
+        }
+        Message::Digest(_) => {
+            let (listed, mut rest) = m.listed();
+            let mut text = format!(
+                "{} (rate limit reached; folded into one message)",
+                m.heading()
+            );
+            for (i, h) in listed.iter().enumerate() {
+                let mut line = format!("\n• {}", plain(&h.title));
+                if let Some(u) = safe_url(h.url.as_deref()) {
+                    line.push_str(&format!(" <{u}>"));
+                }
+                line.push_str(&format!(
+                    " — {} · {} · {:.1}",
+                    plain(&h.feed),
+                    plain(&h.language),
+                    h.score
+                ));
+                if text.len() + line.len() > TEXT_BYTES - MORE_BYTES {
+                    rest += listed.len() - i;
+                    break;
+                }
+                text.push_str(&line);
+            }
+            if rest > 0 {
+                text.push_str(&format!("\n…and {rest} more (newshound hits list)"));
+            }
+            text
+        }
+    }
+}
+
+fn link(url: Option<&str>, title: &str) -> String {
+    match safe_url(url) {
+        Some(u) => format!(
+            "<a href=\"{}\">{}</a>",
+            html_escape::encode_double_quoted_attribute(&u),
+            html(title)
+        ),
+        None => html(title),
+    }
+}
+
+/// The built-in layout, as Matrix's HTML subset.
+fn html_layout(m: &Message) -> String {
+    match m {
+        Message::One(h) => {
+            let mut text = format!(
+                "<strong>{}</strong><br>{} · {} · {}",
+                link(h.url.as_deref(), &h.title),
+                html(&h.feed),
+                html(&h.language),
+                html(&h.topic_line())
+            );
+            if !h.terms.is_empty() {
+                text.push_str(&format!("<br>Matched: {}", html(&h.terms.join(", "))));
+            }
+            if !h.snippet.is_empty() {
+                text.push_str(&format!("<blockquote>{}</blockquote>", html(&h.snippet)));
+            }
+            text
+        }
+        Message::Digest(_) => {
+            let (listed, mut rest) = m.listed();
+            let mut text = format!(
+                "<strong>{}</strong> (rate limit reached; folded into one message)<ul>",
+                html(&m.heading())
+            );
+            for (i, h) in listed.iter().enumerate() {
+                let line = format!(
+                    "<li>{} — {} · {} · {:.1}</li>",
+                    link(h.url.as_deref(), &h.title),
+                    html(&h.feed),
+                    html(&h.language),
+                    h.score
+                );
+                // Clipping the HTML later could cut a tag in half; a hit that
+                // does not fit is counted with the rest instead.
+                if text.len() + line.len() > TEXT_BYTES - MORE_BYTES {
+                    rest += listed.len() - i;
+                    break;
+                }
+                text.push_str(&line);
+            }
+            text.push_str("</ul>");
+            if rest > 0 {
+                text.push_str(&format!(
+                    "…and {rest} more (<code>newshound hits list</code>)"
+                ));
+            }
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> url::Url {
+        url::Url::parse(s).expect("test URL")
+    }
+
+    #[test]
+    fn the_room_is_one_encoded_segment_below_any_prefix() {
+        let want = "/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message/newshound-d1";
+        for base in ["https://m.example", "https://m.example/"] {
+            let u = endpoint(&url(base), "!abc:example.org", "newshound-d1");
+            assert_eq!(u.path(), want, "{base}");
+        }
+        let u = endpoint(
+            &url("https://m.example/matrix/?x=1"),
+            "#ops/room:example.org",
+            "newshound-a/b",
+        );
+        assert_eq!(
+            u.as_str(),
+            "https://m.example/matrix/_matrix/client/v3/rooms/%23ops%2Froom%3Aexample.org/send/m.room.message/newshound-a%2Fb"
+        );
+    }
 }

@@ -1,7 +1,27 @@
-//! ntfy topics.
+//! ntfy: `POST` the topic URL with the message as a plain-text body and the
+//! rest in headers: `Title`, `Tags` (emoji short codes; `newspaper` unless
+//! configured), `Click` (the article, opened when the notification is
+//! tapped), `X-Priority` (1–5) and, for a protected topic,
+//! `Authorization: Bearer <token>`. ntfy answers `200` with the stored
+//! message as JSON; `429` when a visitor's rate is used up.
+//!
+//! Header values are bytes the HTTP library checks: line breaks are
+//! removed, and a value that is not ASCII goes as RFC 2047 encoded-words
+//! (`=?UTF-8?B?...?=`), which ntfy decodes. A body over 4,096 bytes would
+//! become an attachment, so ours stays under [`BODY_BYTES`].
 
-use super::{Accepted, Outgoing, SendContext, SendError};
+use reqwest::header::HeaderValue;
+
+use super::markup::{plain as esc, safe_url, truncate_bytes};
+use super::message::Message;
+use super::{Accepted, Outgoing, SendContext, SendError, http};
 use crate::config::Secret;
+
+/// Longest body, in bytes (ntfy's limit for a message is 4,096).
+const BODY_BYTES: usize = 4000;
+
+/// Tags when none are configured: shown as the 📰 emoji.
+const DEFAULT_TAG: &str = "newspaper";
 
 pub(super) async fn send(
     ctx: &SendContext<'_>,
@@ -11,8 +31,194 @@ pub(super) async fn send(
     tags: &[String],
     out: &Outgoing,
 ) -> Result<Accepted, SendError> {
-    let _ = (ctx, url, token, priority, tags, out);
-    Err(SendError::Permanent {
-        reason: "kind ntfy is not implemented yet".into(),
-    })
+    let body = truncate_bytes(&ctx.text(out, esc, layout), BODY_BYTES);
+    let tags = if tags.is_empty() {
+        DEFAULT_TAG.to_string()
+    } else {
+        tags.join(",")
+    };
+    let mut request = ctx
+        .client
+        .post(url.expose())
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .header("Title", header_value(&out.message.heading()))
+        .header("Tags", header_value(&tags));
+    if let Some(click) = first_url(&out.message) {
+        request = request.header("Click", header_value(&click));
+    }
+    if let Some(p) = priority {
+        // Not `Priority`: RFC 9218 gave that name to HTTP request
+        // priorities, which proxies such as Cloudflare add (`u=3, i`) and
+        // ntfy then ignores; ntfy reads `X-Priority` first.
+        request = request.header("X-Priority", p.to_string());
+    }
+    if let Some(token) = token {
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                SendError::Permanent {
+                    reason: "the ntfy token holds characters a header cannot carry".into(),
+                }
+            })?;
+        value.set_sensitive(true);
+        request = request.header("Authorization", value);
+    }
+    http::deliver(request.body(body), ctx.timeout).await
+}
+
+/// Where tapping the notification goes: the article of a single hit. A
+/// digest has no one article; its body lists the links.
+fn first_url(m: &Message) -> Option<String> {
+    match m {
+        Message::One(h) => safe_url(h.url.as_deref()),
+        Message::Digest(_) => None,
+    }
+}
+
+/// The built-in body, plain text. The title is in the `Title` header and
+/// the article behind `Click`; the URL is repeated at the end for copying.
+pub(super) fn layout(m: &Message) -> String {
+    match m {
+        Message::One(h) => {
+            let mut text = format!(
+                "{} · {} · {}",
+                esc(&h.feed),
+                esc(&h.language),
+                esc(&h.topic_line())
+            );
+            if !h.terms.is_empty() {
+                text.push_str(&format!("\nMatched: {}", esc(&h.terms.join(", "))));
+            }
+            if !h.snippet.is_empty() {
+                text.push_str(&format!("\n\n{}", esc(&h.snippet)));
+            }
+            if let Some(u) = safe_url(h.url.as_deref()) {
+                text.push_str(&format!("\n\n{u}"));
+            }
+            text
+        }
+        Message::Digest(_) => {
+            let (listed, rest) = m.listed();
+            let mut text = String::from("Rate limit reached; folded into one message.");
+            for h in listed {
+                text.push_str(&format!(
+                    "\n\n• {}\n  {} · {} · {:.1}",
+                    esc(&h.title),
+                    esc(&h.feed),
+                    esc(&h.language),
+                    h.score
+                ));
+                if let Some(u) = safe_url(h.url.as_deref()) {
+                    text.push_str(&format!("\n  {u}"));
+                }
+            }
+            if rest > 0 {
+                text.push_str(&format!("\n\n…and {rest} more (newshound hits list)"));
+            }
+            text
+        }
+    }
+}
+
+/// `text` as a header value: control characters (a CR or LF would end the
+/// header) become spaces; anything beyond ASCII is RFC 2047-encoded.
+fn header_value(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let clean = clean.trim();
+    if clean.is_ascii() {
+        clean.to_string()
+    } else {
+        encoded_words(clean)
+    }
+}
+
+/// RFC 2047 `B` encoded-words, each within the 75 characters the RFC
+/// allows and holding whole characters, joined by spaces (which a decoder
+/// drops between two encoded-words).
+fn encoded_words(text: &str) -> String {
+    // 75 - len("=?UTF-8?B?" + "?=") = 63 characters of base64: 45 bytes.
+    const CHUNK: usize = 45;
+    let mut words = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + CHUNK).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        words.push(format!(
+            "=?UTF-8?B?{}?=",
+            base64(&text.as_bytes()[start..end])
+        ));
+        start = end;
+    }
+    words.join(" ")
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_test_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0xfd]), "//79");
+    }
+
+    #[test]
+    fn header_values_are_ascii_one_line_and_encoded_words_stay_short() {
+        assert_eq!(
+            header_value("Plain\r\nInjected: yes"),
+            "Plain  Injected: yes"
+        );
+        assert_eq!(header_value("Zażółć"), "=?UTF-8?B?WmHFvMOzxYLEhw==?=");
+        let long = header_value(&"Шпионаж ".repeat(20));
+        assert!(long.is_ascii());
+        for word in long.split(' ') {
+            assert!(word.len() <= 75, "{word}");
+            assert!(word.starts_with("=?UTF-8?B?") && word.ends_with("?="));
+        }
+    }
+
+    #[test]
+    fn a_long_body_is_cut_on_a_character_boundary() {
+        let text = "ż".repeat(3000);
+        let cut = truncate_bytes(&text, BODY_BYTES);
+        assert!(cut.len() <= BODY_BYTES);
+        assert!(cut.ends_with('…'));
+        assert_eq!(truncate_bytes("short", BODY_BYTES), "short");
+    }
 }

@@ -12,6 +12,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use super::message::HitSummary;
+use crate::model::{Hit, TermHit, TopicResult};
 
 /// How a sink escapes feed text for its markup.
 pub type Escape = fn(&str) -> String;
@@ -61,24 +62,47 @@ pub fn check(source: &str) -> Result<(), String> {
     render(source, &sample(), "sample", |s| s.to_string()).map(drop)
 }
 
-/// A hit with every field filled, for `check` and `alerts test`.
+/// A summary with every field filled, for `check`.
 pub fn sample() -> HitSummary {
-    HitSummary {
-        id: "0000000000000000".into(),
-        title: "Sample: engineer charged with passing chip designs to a foreign service".into(),
-        url: Some("https://example.com/newshound-sample".into()),
-        feed: "newshound sample".into(),
+    HitSummary::new(&sample_hit())
+}
+
+/// A stored hit with every field filled, for `check` and `alerts test`.
+/// It says it is a test, so nobody mistakes it for a real story.
+pub fn sample_hit() -> Hit {
+    let now = chrono::Utc::now();
+    Hit {
+        id: "0000000000000000newshoundtest".into(),
+        entry_id: "newshound-test".into(),
+        feed: "newshound test".into(),
+        feed_url: "https://example.com/newshound-test.xml".into(),
+        title: "Test alert from newshound: engineer charged with passing chip designs abroad"
+            .into(),
+        url: Some("https://example.com/newshound-test".into()),
+        published: now,
+        fetched: now,
         language: "en".into(),
-        topic: "tech-espionage".into(),
-        topics: vec!["tech-espionage".into()],
+        language_confidence: 1.0,
+        topics: vec![TopicResult {
+            topic: "tech-espionage".into(),
+            score: 7.5,
+            threshold: 3.0,
+            matched: true,
+            terms: vec![TermHit {
+                group: "act".into(),
+                term: "charged".into(),
+                found: "charged".into(),
+                count: 1,
+                in_title: true,
+                snippet: "This is a test message from newshound; no real article matched.".into(),
+            }],
+            reasons: vec![],
+        }],
         score: 7.5,
-        terms: vec![
-            "charged".into(),
-            "chip designs".into(),
-            "foreign service".into(),
-        ],
-        snippet: "This is a test message from newshound: no real article matched.".into(),
-        published: chrono::Utc::now(),
+        summary: "This is a test message from newshound; no real article matched.".into(),
+        authors: vec![],
+        categories: vec![],
+        alert_status: "none".into(),
     }
 }
 
@@ -111,7 +135,7 @@ mod tests {
         .expect("renders");
         assert_eq!(
             out,
-            "&lt;b&gt;@\u{200B}everyone&lt;/b&gt; in newshound sample"
+            "&lt;b&gt;@\u{200B}everyone&lt;/b&gt; in newshound test"
         );
     }
 
@@ -126,7 +150,7 @@ mod tests {
             |s| s.to_string(),
         )
         .expect("renders");
-        assert_eq!(out, "7.5 charged, chip designs, foreign service [] team");
+        assert_eq!(out, "7.5 charged [] team");
     }
 
     #[test]

@@ -32,7 +32,15 @@ pub fn check(config_path: &Path) -> CmdResult {
     text.push_str(&format!("  languages: {}\n", s.languages.join(", ")));
     text.push_str(&format!("  store: {}\n", s.store.path.display()));
     if !s.alerts.is_empty() {
-        let names: Vec<&str> = s.alerts.iter().map(|a| a.name.as_str()).collect();
+        // Name and kind only: the targets may hold secrets.
+        let names: Vec<String> = s
+            .alerts
+            .iter()
+            .map(|a| {
+                let off = if a.enabled { "" } else { ", disabled" };
+                format!("{} ({}{off})", a.name, a.kind)
+            })
+            .collect();
         text.push_str(&format!("  alerts: {}\n", names.join(", ")));
     }
     super::output::out(&text)

@@ -204,6 +204,7 @@ pub fn render_hit(h: &Hit) -> String {
         "language:   {} (confidence {:.2})\n",
         h.language, h.language_confidence
     ));
+    s.push_str(&format!("alerts:     {}\n", h.alert_status));
     s.push_str(&super::classify::explain(&h.topics));
     if !h.summary.is_empty() {
         s.push_str(&format!("\n{}\n", h.summary));

@@ -3,6 +3,7 @@
 //! Commands return [`Failure`], which carries the exit code: 1 when the user
 //! can fix the input or the configuration, 2 when the runtime failed.
 
+mod alerts;
 mod check;
 mod classify;
 mod eval;
@@ -49,6 +50,9 @@ pub enum Command {
     /// List feeds, show their health, import or export OPML
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
+    /// List waiting and dead alerts, retry them, or send a test message
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
 }
 
 /// A failed command: the error to print and the exit code.
@@ -87,6 +91,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Eval(args) => eval::eval(&config_path, args),
         Command::Hits(cmd) => hits::hits(&config_path, cmd),
         Command::Feeds(cmd) => feeds::feeds(&config_path, cmd),
+        Command::Alerts(cmd) => alerts::alerts(&config_path, cmd),
     }
 }
 

@@ -9,9 +9,17 @@ use crate::daemon::{Service, StartError};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Poll every feed once, print a one-line summary, and exit
+    /// Poll every feed once, deliver the alerts, print a one-line summary, and exit
     #[arg(long)]
     pub once: bool,
+    /// With --once: how long to keep retrying alerts that fail before
+    /// leaving them in the outbox for the next run (e.g. 30s, 2m)
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_wait)]
+    pub alert_wait: std::time::Duration,
+}
+
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(text)
 }
 
 pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
@@ -31,8 +39,15 @@ pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
         .build()
         .map_err(Failure::runtime)?;
     if args.once {
-        let summary = runtime.block_on(service.run_once());
-        super::output::out(&format!("{summary}\n"))?;
+        let (summary, alerts) = runtime.block_on(async {
+            let summary = service.run_once().await;
+            (summary, service.deliver_pending(args.alert_wait).await)
+        });
+        if alerts == Default::default() {
+            super::output::out(&format!("{summary}\n"))?;
+        } else {
+            super::output::out(&format!("{summary}; {alerts}\n"))?;
+        }
     } else {
         runtime.block_on(service.run(shutdown_signal()));
     }

@@ -181,6 +181,8 @@ impl AlertTarget {
 /// One validated `[[alert]]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertSpec {
+    /// Line of the `[[alert]]` table in its file (0 when built in code), for messages.
+    pub line: usize,
     pub name: String,
     pub kind: String,
     pub enabled: bool,
@@ -359,6 +361,7 @@ impl AlertValidator<'_> {
             return None;
         }
         Some(AlertSpec {
+            line: self.file.line_col(table.span().start).0,
             name: raw.name,
             kind: raw.kind,
             enabled: raw.enabled,
@@ -408,7 +411,11 @@ impl AlertValidator<'_> {
             "matrix" => {
                 let homeserver = self.plain_url(at, "homeserver", raw.homeserver.as_deref());
                 let room = match raw.room.as_deref().map(str::trim) {
-                    Some(r) if (r.starts_with('!') || r.starts_with('#')) && r.contains(':') => {
+                    // Room ids of room version 12 have no `:server` part; aliases always do.
+                    Some(r)
+                        if (r.starts_with('!') && r.len() > 1)
+                            || (r.starts_with('#') && r.contains(':')) =>
+                    {
                         Some(r.to_string())
                     }
                     Some(_) => {
@@ -655,6 +662,46 @@ impl Entry<'_, '_> {
             _ => String::new(),
         }
     }
+}
+
+/// Problems with what the alerts name: topics the packs do not define,
+/// feeds not in feeds.toml, languages not enabled. A typo there would
+/// silently mean "never alert", so each is an error.
+pub fn check_references(
+    file: &Path,
+    alerts: &[AlertSpec],
+    topics: &[&str],
+    feeds: &[&str],
+    languages: &[String],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, a) in alerts.iter().enumerate() {
+        let mut bad = |field: &str, what: &str, value: &str, known: String| {
+            out.push(Diagnostic {
+                file: file.to_path_buf(),
+                line: a.line,
+                column: 1,
+                field: format!("alert[{i}].{field}"),
+                message: format!("{what} {value:?} is not defined; known: {known}"),
+            });
+        };
+        for t in &a.filter.topics {
+            if !topics.contains(&t.as_str()) {
+                bad("topics", "topic", t, topics.join(", "));
+            }
+        }
+        for f in &a.filter.feeds {
+            if !feeds.contains(&f.as_str()) {
+                bad("feeds", "feed", f, "the names in feeds.toml".into());
+            }
+        }
+        for l in &a.filter.languages {
+            if !languages.contains(l) {
+                bad("languages", "language", l, languages.join(", "));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

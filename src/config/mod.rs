@@ -66,11 +66,11 @@ impl Config {
             path.to_path_buf()
         };
         let (settings, mut diags) = Settings::load_partial(&path).map_err(Diagnostics)?;
-        let feeds = match load_feeds(&settings.feeds_file, &settings.languages) {
-            Ok(f) => f,
+        let (feeds, feeds_ok) = match load_feeds(&settings.feeds_file, &settings.languages) {
+            Ok(f) => (f, true),
             Err(mut d) => {
                 diags.append(&mut d);
-                Vec::new()
+                (Vec::new(), false)
             }
         };
         let topics = match load_topics(&settings.topics_dir, &settings.languages) {
@@ -80,6 +80,19 @@ impl Config {
                 None
             }
         };
+        // Only against files that loaded: a broken feeds.toml is reported
+        // once, not once more for every alert that names one of its feeds.
+        if let Some(t) = topics.as_ref().filter(|_| feeds_ok) {
+            let names: Vec<&str> = t.packs.iter().map(|p| p.name.as_str()).collect();
+            let feed_names: Vec<&str> = feeds.iter().map(|f| f.name.as_str()).collect();
+            diags.extend(alerts::check_references(
+                &settings.file,
+                &settings.alerts,
+                &names,
+                &feed_names,
+                &settings.languages,
+            ));
+        }
         match topics {
             Some(topics) if diags.is_empty() => {
                 let mut warnings = topics.warnings.clone();

@@ -16,6 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
+use crate::alert::{Dispatcher, DrainReport, Router};
 use crate::classify::Classifier;
 use crate::config::{Config, FeedConfig};
 use crate::fetch::{FetchError, Fetcher, HostLimits, schedule};
@@ -32,6 +33,8 @@ pub enum StartError {
     Lang(#[from] LangError),
     #[error("HTTP client: {0}")]
     Fetch(#[from] FetchError),
+    #[error("HTTP client for alerts: {0}")]
+    Alert(#[from] reqwest::Error),
 }
 
 /// Everything the service runs with, built from a validated configuration.
@@ -39,6 +42,7 @@ pub struct Service {
     pub ctx: PollContext,
     pub feeds: Vec<FeedConfig>,
     pub seen_retention: Duration,
+    pub dispatcher: Arc<Dispatcher>,
 }
 
 impl Service {
@@ -48,20 +52,24 @@ impl Service {
         let settings = config.settings;
         let store = Store::open(&settings.store.path, settings.store.cache_bytes)?;
         let detector = LanguageDetector::new(&settings.languages)?;
+        let store = Arc::new(store);
+        let dispatcher = Arc::new(Dispatcher::new(store.clone(), &settings.alerts)?);
         let ctx = PollContext {
             fetcher: Fetcher::new(&settings.poll)?,
             limits: HostLimits::new(settings.poll.concurrency, settings.poll.per_host),
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
-            store: Arc::new(store),
+            store,
             classifier: Arc::new(Classifier::new(detector, config.topics.matcher)),
+            router: Arc::new(Router::new(&settings.alerts)),
             poll: settings.poll,
         };
         Ok(Service {
             ctx,
             feeds: config.feeds,
             seen_retention: settings.store.seen_retention,
+            dispatcher,
         })
     }
 
@@ -70,9 +78,26 @@ impl Service {
         run_once(&self.ctx, &self.feeds, self.seen_retention).await
     }
 
+    /// Delivers the alerts waiting in the outbox, waiting at most `limit`
+    /// for retries (`run --once` after its poll).
+    pub async fn deliver_pending(&self, limit: Duration) -> DrainReport {
+        let report = self.dispatcher.drain(limit).await;
+        if let Err(e) = self.ctx.store.flush() {
+            tracing::error!("cannot flush the store: {e}");
+        }
+        report
+    }
+
     /// The service loop until `shutdown`; see [`run`].
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        run(self.ctx, self.feeds, self.seen_retention, shutdown).await
+        run(
+            self.ctx,
+            self.feeds,
+            self.seen_retention,
+            self.dispatcher,
+            shutdown,
+        )
+        .await
     }
 }
 
@@ -168,6 +193,7 @@ pub async fn run(
     ctx: PollContext,
     feeds: Vec<FeedConfig>,
     seen_retention: Duration,
+    dispatcher: Arc<Dispatcher>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut rng = fastrand::Rng::new();
@@ -194,6 +220,19 @@ pub async fn run(
         due.insert(feed.name.clone(), (when, feed));
     }
     tracing::info!(feeds = due.len(), "service started");
+
+    // Alerts are delivered beside the polls, and stopped together with them.
+    let (stop_alerts, alerts_stopped) = tokio::sync::watch::channel(false);
+    let alerts = {
+        let dispatcher = dispatcher.clone();
+        let mut stopped = alerts_stopped;
+        tokio::spawn(async move {
+            let signal = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            dispatcher.run(signal, SHUTDOWN_GRACE).await;
+        })
+    };
 
     let mut in_flight: HashSet<String> = HashSet::new();
     let mut tasks: JoinSet<PollReport> = JoinSet::new();
@@ -227,6 +266,9 @@ pub async fn run(
             Some(joined) = tasks.join_next() => match joined {
                 Ok(report) => {
                     in_flight.remove(&report.feed);
+                    if !report.new_hits.is_empty() {
+                        dispatcher.wake();
+                    }
                     summary.add(&report);
                     if report.status == PollStatus::Gone {
                         due.remove(&report.feed);
@@ -251,6 +293,7 @@ pub async fn run(
         in_flight = tasks.len(),
         "stopping: no new polls; waiting for in-flight ones"
     );
+    let _ = stop_alerts.send(true);
     let drain = async {
         while let Some(joined) = tasks.join_next().await {
             if let Ok(report) = joined {
@@ -264,6 +307,9 @@ pub async fn run(
     }
     if summary.polls() > 0 {
         tracing::info!("poll cycle: {summary}");
+    }
+    if let Err(e) = alerts.await {
+        tracing::error!("the alert task failed: {e}");
     }
     if let Err(e) = ctx.store.flush() {
         tracing::error!("cannot flush the store: {e}");

@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use super::outbox::OutboxEntry;
 use super::records::{self, by_time_key, encode_json, encode_seen};
 use super::{Store, StoreError};
 use crate::model::Hit;
@@ -18,35 +19,57 @@ use crate::model::Hit;
 /// (the `git` short-hash convention, one character shorter).
 pub const MIN_PREFIX_CHARS: usize = 6;
 
+/// `alert_status` of a hit whose alerts are not all delivered yet.
+const ALERT_PENDING: &str = "pending";
+
 impl Store {
-    /// Stores a hit, its `by_time` entry and its `seen` mark in one transaction.
+    /// Stores a hit, its `by_time` entry, its `seen` mark and its alerts'
+    /// outbox entries in one transaction: a crash leaves all of them or none.
     /// Returns `false` (and writes nothing) when the id was already stored.
     ///
     /// An existing `seen` mark is kept: it records when the item was *first*
-    /// seen.
-    pub fn insert_hit(&self, hit: &Hit) -> Result<bool, StoreError> {
+    /// seen. The stored hit's `alert_status` is `pending` when it has alerts.
+    pub fn insert_hit(&self, hit: &Hit, alerts: &[OutboxEntry]) -> Result<bool, StoreError> {
         // Encode outside the transaction: sled may run the closure more than
         // once on conflict, and encoding cannot conflict.
         let id = hit.id.as_bytes();
-        let record = encode_json(&self.path, "hits", hit)?;
+        let record = if alerts.is_empty() {
+            encode_json(&self.path, "hits", hit)?
+        } else {
+            let mut pending = hit.clone();
+            pending.alert_status = ALERT_PENDING.to_string();
+            encode_json(&self.path, "hits", &pending)?
+        };
         let time_key = by_time_key(hit.published, &hit.id);
         let seen_at = encode_seen(hit.fetched);
+        let entries = alerts
+            .iter()
+            .map(|e| encode_json(&self.path, "outbox", e))
+            .collect::<Result<Vec<_>, _>>()?;
 
         let result: Result<bool, TransactionError<Infallible>> =
-            (&self.hits, &self.by_time, &self.seen).transaction(|(hits, by_time, seen)| {
-                if hits.get(id)?.is_some() {
-                    return Ok(false);
-                }
-                hits.insert(id, record.as_slice())?;
-                by_time.insert(time_key.as_slice(), &[] as &[u8])?;
-                if seen.get(id)?.is_none() {
-                    seen.insert(id, &seen_at)?;
-                }
-                Ok::<_, ConflictableTransactionError<Infallible>>(true)
-            });
+            (&self.hits, &self.by_time, &self.seen, &self.outbox).transaction(
+                |(hits, by_time, seen, outbox)| {
+                    if hits.get(id)?.is_some() {
+                        return Ok(false);
+                    }
+                    hits.insert(id, record.as_slice())?;
+                    by_time.insert(time_key.as_slice(), &[] as &[u8])?;
+                    if seen.get(id)?.is_none() {
+                        seen.insert(id, &seen_at)?;
+                    }
+                    for entry in &entries {
+                        let seq = outbox.generate_id()?;
+                        outbox.insert(&seq.to_be_bytes(), entry.as_slice())?;
+                    }
+                    Ok::<_, ConflictableTransactionError<Infallible>>(true)
+                },
+            );
         match result {
             Ok(inserted) => Ok(inserted),
-            Err(TransactionError::Storage(e)) => Err(self.sled_error("hits, by_time, seen", e)),
+            Err(TransactionError::Storage(e)) => {
+                Err(self.sled_error("hits, by_time, seen, outbox", e))
+            }
             Err(TransactionError::Abort(never)) => match never {},
         }
     }
@@ -55,6 +78,16 @@ impl Store {
     /// [`MIN_PREFIX_CHARS`] characters. A prefix shared by several hits is
     /// [`StoreError::Ambiguous`]; a shorter one that is not a full id finds nothing.
     pub fn get_hit(&self, id_or_prefix: &str) -> Result<Option<Hit>, StoreError> {
+        let Some(hit) = self.find_hit(id_or_prefix)? else {
+            return Ok(None);
+        };
+        let mut one = [hit];
+        self.settle_alert_status(&mut one)?;
+        let [hit] = one;
+        Ok(Some(hit))
+    }
+
+    fn find_hit(&self, id_or_prefix: &str) -> Result<Option<Hit>, StoreError> {
         // The exact id wins, even when it is also a prefix of longer ids.
         if let Some(bytes) = self
             .hits
@@ -88,6 +121,11 @@ impl Store {
                 count,
             }),
         }
+    }
+
+    /// The hit with exactly this id, its `alert_status` as stored.
+    pub fn hit(&self, id: &str) -> Result<Option<Hit>, StoreError> {
+        self.load_hit(id.as_bytes())
     }
 
     /// Loads the hit with this exact id (as raw key bytes, as found in an index).

@@ -3,7 +3,7 @@
 //! This is the only module that knows sled. Trees (one `sled::Db`):
 //! `hits` (id → Hit as JSON), `by_time` (published millis ‖ id → ()), `seen`
 //! (item id → first-seen millis), `feeds` (feed url → FeedState as JSON),
-//! `outbox` (sequence → pending alert; used from the alerting issue on),
+//! `outbox` (sequence → alert waiting for delivery, or dead),
 //! `meta` (`schema_version`).
 //!
 //! Invariants: every id in `hits` has its `by_time` entry and its `seen` mark
@@ -16,10 +16,11 @@
 //! Layout: this file opens the store and owns the errors; [`records`] holds the
 //! byte encodings, `hits.rs` writing and reading single hits, `query.rs` the
 //! time-ordered listing, `seen.rs` the seen set and its retention, `feeds.rs`
-//! the per-feed state.
+//! the per-feed state, `outbox.rs` the alerts waiting for delivery.
 
 mod feeds;
 mod hits;
+mod outbox;
 mod query;
 mod records;
 mod seen;
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 pub use feeds::FeedState;
 pub use hits::MIN_PREFIX_CHARS;
+pub use outbox::{OutboxEntry, OutboxState, RetrySelection};
 pub use query::HitQuery;
 
 /// The on-disk layout this code reads and writes. Bump it (and add a
@@ -87,6 +89,10 @@ pub struct StoreStats {
     pub hits: usize,
     pub seen: usize,
     pub feeds: usize,
+    /// Outbox entries still being tried.
+    pub alerts_pending: usize,
+    /// Outbox entries given up on, waiting for `alerts retry`.
+    pub alerts_dead: usize,
     /// Bytes of sled's files on disk (sled's own accounting).
     pub size_on_disk: u64,
 }
@@ -99,9 +105,6 @@ pub struct Store {
     by_time: sled::Tree,
     seen: sled::Tree,
     feeds: sled::Tree,
-    // Created now so the tree list (and the transaction that will span it)
-    // does not change shape when alerting lands.
-    #[allow(dead_code)]
     outbox: sled::Tree,
     meta: sled::Tree,
 }
@@ -150,10 +153,17 @@ impl Store {
 
     /// Counts of every tree that matters to an operator, and the disk usage.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let outbox = self.outbox()?;
+        let dead = outbox
+            .iter()
+            .filter(|e| e.state == OutboxState::Dead)
+            .count();
         Ok(StoreStats {
             hits: self.hit_count(),
             seen: self.seen_count(),
             feeds: self.feeds.len(),
+            alerts_pending: outbox.len() - dead,
+            alerts_dead: dead,
             size_on_disk: self
                 .db
                 .size_on_disk()

@@ -85,6 +85,7 @@ impl Store {
                 }
             }
         }
+        self.settle_alert_status(&mut found)?;
         Ok(found)
     }
 }

@@ -22,6 +22,7 @@ pub fn spec(name: &str, target: AlertTarget) -> AlertSpec {
         AlertTarget::Exec { .. } => "exec",
     };
     AlertSpec {
+        line: 0,
         name: name.to_string(),
         kind: kind.to_string(),
         enabled: true,

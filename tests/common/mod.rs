@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 pub mod alerting;
+pub mod process;
 pub mod receiver;
 
 use std::collections::{HashMap, VecDeque};
@@ -238,6 +239,15 @@ impl TestConfig {
 
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("newshound.toml")
+    }
+
+    /// Appends `[[alert]]` tables (or anything else) to newshound.toml.
+    pub fn append(&self, toml: &str) {
+        let path = self.path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push('\n');
+        text.push_str(toml);
+        std::fs::write(path, text).unwrap();
     }
 
     pub fn service(&self) -> newshound::daemon::Service {

@@ -1,0 +1,198 @@
+//! `newshound alerts list|retry|test`: the outbox as an operator sees it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Local, Utc};
+use clap::{Subcommand, ValueEnum};
+use serde::Serialize;
+
+use super::output::{fit, out, print_json};
+use super::{CmdResult, Failure, load_config, open_store};
+use crate::alert::template::sample_hit;
+use crate::alert::{Event, HitSummary, Message, Outgoing, SendError, Sink};
+use crate::store::{MIN_PREFIX_CHARS, OutboxEntry, OutboxState, RetrySelection};
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// List the alerts waiting for delivery and the dead ones, with attempts and last error
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Queue alerts again: one (by delivery or hit id, or a prefix of 6+ characters) or every dead one
+    Retry {
+        /// Delivery id or hit id (or a prefix of at least 6 characters)
+        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
+        id: Option<String>,
+        /// Every dead alert
+        #[arg(long)]
+        all_dead: bool,
+    },
+    /// Send a sample message through one alert now and show the service's answer
+    Test {
+        /// The alert's name, as in [[alert]] name
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn alerts(config_path: &Path, cmd: AlertsCommand) -> CmdResult {
+    match cmd {
+        AlertsCommand::List { format } => list(config_path, format),
+        AlertsCommand::Retry { id, all_dead } => retry(config_path, id, all_dead),
+        AlertsCommand::Test { name } => test(config_path, &name),
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    entry: OutboxEntry,
+    /// The hit's title, when the hit is still stored.
+    title: Option<String>,
+}
+
+fn list(config_path: &Path, format: Format) -> CmdResult {
+    let config = load_config(config_path)?;
+    let store = open_store(&config.settings.store)?;
+    let mut rows = Vec::new();
+    for entry in store.outbox().map_err(Failure::runtime)? {
+        let title = store
+            .hit(&entry.hit_id)
+            .map_err(Failure::runtime)?
+            .map(|h| h.title);
+        rows.push(Row { entry, title });
+    }
+    match format {
+        Format::Json => print_json(&rows),
+        Format::Table => {
+            if rows.is_empty() {
+                return out("No alerts are waiting and none is dead.\n");
+            }
+            let mut text = format!(
+                "{} {} {} {} {} {} LAST ERROR\n",
+                fit("STATE", 7),
+                fit("ALERT", 14),
+                fit("DELIVERY", 10),
+                fit("TRIES", 5),
+                fit("NEXT TRY", 14),
+                fit("TITLE", 14),
+            );
+            for r in &rows {
+                let e = &r.entry;
+                let (state, next) = match e.state {
+                    OutboxState::Pending => ("pending", when(e.next_attempt)),
+                    OutboxState::Dead => ("dead", "-".to_string()),
+                };
+                let line = format!(
+                    "{} {} {} {:>5} {} {} {}",
+                    fit(state, 7),
+                    fit(&e.alert, 14),
+                    fit(&e.delivery_id, 10),
+                    e.attempts,
+                    fit(&next, 14),
+                    fit(r.title.as_deref().unwrap_or("(hit gone)"), 14),
+                    e.last_error.as_deref().unwrap_or("")
+                );
+                // Wide enough for a useful part of the error; `--format json` has all of it.
+                text.push_str(fit(&line, 110).trim_end());
+                text.push('\n');
+            }
+            out(&text)
+        }
+    }
+}
+
+fn retry(config_path: &Path, id: Option<String>, all_dead: bool) -> CmdResult {
+    let selection = match id {
+        Some(id) if all_dead => {
+            return Err(Failure::input(anyhow::anyhow!(
+                "give an id or --all-dead, not both (got {id:?})"
+            )));
+        }
+        Some(id) if id.chars().count() < MIN_PREFIX_CHARS => {
+            return Err(Failure::input(anyhow::anyhow!(
+                "id {id:?} is too short: give at least {MIN_PREFIX_CHARS} characters of a delivery or hit id (see `newshound alerts list`)"
+            )));
+        }
+        Some(id) => RetrySelection::Id(id),
+        None => RetrySelection::AllDead,
+    };
+    let config = load_config(config_path)?;
+    let store = open_store(&config.settings.store)?;
+    let n = store
+        .retry_outbox(&selection, Utc::now())
+        .map_err(Failure::runtime)?;
+    match (n, &selection) {
+        (0, RetrySelection::Id(id)) => Err(Failure::input(anyhow::anyhow!(
+            "no alert in the outbox has a delivery or hit id starting with {id:?} (see `newshound alerts list`)"
+        ))),
+        (0, RetrySelection::AllDead) => out("No dead alerts to retry.\n"),
+        (n, _) => out(&format!(
+            "{n} alert{} queued again; the running service (or the next `newshound run`) sends {}.\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        )),
+    }
+}
+
+fn test(config_path: &Path, name: &str) -> CmdResult {
+    let config = load_config(config_path)?;
+    let Some(spec) = config.settings.alerts.iter().find(|a| a.name == name) else {
+        let names: Vec<&str> = config
+            .settings
+            .alerts
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        return Err(Failure::input(anyhow::anyhow!(
+            "no [[alert]] named {name:?} in {}; configured: {}",
+            config.settings.file.display(),
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )));
+    };
+    let client = crate::alert::http_client().map_err(Failure::runtime)?;
+    let sink = Sink::new(spec.clone(), client);
+    let hit = sample_hit();
+    let message = Outgoing {
+        delivery_id: format!("test-{}", Utc::now().timestamp_millis()),
+        event: Event::Test,
+        message: Message::One(Box::new(HitSummary::new(&hit))),
+        hits: vec![hit],
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::runtime)?;
+    match runtime.block_on(sink.send(&message)) {
+        Ok(accepted) => out(&format!(
+            "alert {name:?} ({}): accepted: {}\n",
+            spec.kind, accepted.0
+        )),
+        Err(e) => {
+            let verdict = match e {
+                SendError::Retry { .. } => "failed (would be retried)",
+                SendError::Permanent { .. } => "refused (would not be retried)",
+            };
+            Err(Failure::runtime(anyhow::anyhow!(
+                "alert {name:?} ({}): {verdict}: {}",
+                spec.kind,
+                e.reason()
+            )))
+        }
+    }
+}
+
+/// A time as `MM-DD HH:MM:SS` in local time.
+fn when(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%m-%d %H:%M:%S").to_string()
+}

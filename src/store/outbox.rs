@@ -1,0 +1,206 @@
+//! The outbox: alerts waiting to be delivered, written in the same
+//! transaction as their hit (see `hits.rs`) and removed only once delivered.
+//!
+//! Key: a big-endian sequence number from sled's id generator, so the tree
+//! reads oldest first. Value: an [`OutboxEntry`] as JSON. Dead entries stay
+//! until an operator retries them (`alerts retry`); they are not deleted.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::records::{corrupt, decode_json, encode_json};
+use super::{Store, StoreError};
+
+/// Whether an entry is still being tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    Pending,
+    /// Given up on (too many attempts, too old, or refused for good).
+    Dead,
+}
+
+/// One hit's alert to one sink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The key; assigned by the store when the entry is written.
+    #[serde(skip)]
+    pub seq: u64,
+    /// Stable id of this delivery (hit × alert): the same on every retry.
+    pub delivery_id: String,
+    /// The `[[alert]]` name.
+    pub alert: String,
+    pub hit_id: String,
+    pub created: DateTime<Utc>,
+    pub state: OutboxState,
+    pub attempts: u32,
+    /// Not to be tried before this.
+    pub next_attempt: DateTime<Utc>,
+    #[serde(default)]
+    pub last_attempt: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// Set when the entry was folded into a digest: a retry resends the
+    /// same digest (same id), never a different grouping.
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+impl OutboxEntry {
+    /// A new pending entry, due now.
+    pub fn new(delivery_id: String, alert: &str, hit_id: &str, now: DateTime<Utc>) -> OutboxEntry {
+        OutboxEntry {
+            seq: 0,
+            delivery_id,
+            alert: alert.to_string(),
+            hit_id: hit_id.to_string(),
+            created: now,
+            state: OutboxState::Pending,
+            attempts: 0,
+            next_attempt: now,
+            last_attempt: None,
+            last_error: None,
+            digest: None,
+        }
+    }
+}
+
+/// Which entries `alerts retry` brings back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetrySelection {
+    /// Every dead entry.
+    AllDead,
+    /// The entries whose delivery id or hit id starts with this (at least 6 characters).
+    Id(String),
+}
+
+impl Store {
+    /// Every outbox entry, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.outbox.iter() {
+            let (key, value) = kv.map_err(|e| self.sled_error("outbox", e))?;
+            out.push(self.decode_outbox(&key, &value)?);
+        }
+        Ok(out)
+    }
+
+    /// The pending entries of one alert, oldest first.
+    pub fn pending_for(&self, alert: &str) -> Result<Vec<OutboxEntry>, StoreError> {
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter(|e| e.state == OutboxState::Pending && e.alert == alert)
+            .collect())
+    }
+
+    /// Rewrites entries (after an attempt), keeping only those still present:
+    /// an entry removed meanwhile (an operator's retry raced it) is not revived.
+    pub fn update_outbox(&self, entries: &[OutboxEntry]) -> Result<(), StoreError> {
+        for entry in entries {
+            let key = entry.seq.to_be_bytes();
+            let value = encode_json(&self.path, "outbox", entry)?;
+            let current = self
+                .outbox
+                .get(key)
+                .map_err(|e| self.sled_error("outbox", e))?;
+            if let Some(current) = current {
+                self.outbox
+                    .compare_and_swap(key, Some(current), Some(value))
+                    .map_err(|e| self.sled_error("outbox", e))?
+                    .ok(); // lost a race with `alerts retry`: theirs wins
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes delivered entries and makes the removal durable before
+    /// returning: a crash right after a service accepted an alert must not
+    /// send it again.
+    pub fn remove_outbox(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for seq in seqs {
+            batch.remove(&seq.to_be_bytes());
+        }
+        self.outbox
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error("outbox", e))?;
+        self.outbox
+            .flush()
+            .map(drop)
+            .map_err(|e| self.sled_error("outbox", e))
+    }
+
+    /// Makes the selected entries pending and due now, with their attempt
+    /// count reset. Returns how many were changed.
+    pub fn retry_outbox(
+        &self,
+        selection: &RetrySelection,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut changed = Vec::new();
+        for mut entry in self.outbox()? {
+            let selected = match selection {
+                RetrySelection::AllDead => entry.state == OutboxState::Dead,
+                RetrySelection::Id(prefix) => {
+                    entry.delivery_id.starts_with(prefix.as_str())
+                        || entry.hit_id.starts_with(prefix.as_str())
+                }
+            };
+            if selected {
+                entry.state = OutboxState::Pending;
+                entry.attempts = 0;
+                entry.next_attempt = now;
+                entry.digest = None;
+                changed.push(entry);
+            }
+        }
+        for entry in &changed {
+            let value = encode_json(&self.path, "outbox", entry)?;
+            self.outbox
+                .insert(entry.seq.to_be_bytes(), value)
+                .map_err(|e| self.sled_error("outbox", e))?;
+        }
+        self.flush()?;
+        Ok(changed.len())
+    }
+
+    fn decode_outbox(&self, key: &[u8], value: &[u8]) -> Result<OutboxEntry, StoreError> {
+        let seq: [u8; 8] = key
+            .try_into()
+            .map_err(|_| corrupt(&self.path, "outbox", key, "key is not an 8-byte sequence"))?;
+        let mut entry: OutboxEntry = decode_json(&self.path, "outbox", key, value)?;
+        entry.seq = u64::from_be_bytes(seq);
+        Ok(entry)
+    }
+}
+
+impl Store {
+    /// Brings each hit's `alert_status` up to date with the outbox: a hit
+    /// stored as `pending` is `dead` while one of its entries is dead,
+    /// `pending` while one waits, and `sent` once none is left.
+    pub(super) fn settle_alert_status(
+        &self,
+        hits: &mut [crate::model::Hit],
+    ) -> Result<(), StoreError> {
+        if !hits.iter().any(|h| h.alert_status == "pending") {
+            return Ok(());
+        }
+        let mut states: std::collections::HashMap<String, OutboxState> = Default::default();
+        for entry in self.outbox()? {
+            let state = states.entry(entry.hit_id).or_insert(entry.state);
+            if entry.state == OutboxState::Dead {
+                *state = OutboxState::Dead;
+            }
+        }
+        for hit in hits.iter_mut().filter(|h| h.alert_status == "pending") {
+            hit.alert_status = match states.get(&hit.id) {
+                Some(OutboxState::Dead) => "dead",
+                Some(OutboxState::Pending) => "pending",
+                None => "sent",
+            }
+            .to_string();
+        }
+        Ok(())
+    }
+}
