@@ -3,19 +3,33 @@
 //! an analyst's `classify` shows exactly what the service would decide.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::lang::{LanguageDetector, MAX_DETECT_CHARS};
 use crate::model::{Classification, Item};
 use crate::topic::{TopicMatcher, TopicScan};
 
 pub struct Classifier {
-    detector: LanguageDetector,
+    /// Shared, so that a reload with new topic packs but the same languages
+    /// does not load the language models again.
+    detector: Arc<LanguageDetector>,
     matcher: TopicMatcher,
 }
 
 impl Classifier {
     pub fn new(detector: LanguageDetector, matcher: TopicMatcher) -> Classifier {
-        Classifier { detector, matcher }
+        Classifier {
+            detector: Arc::new(detector),
+            matcher,
+        }
+    }
+
+    /// A classifier with other topic packs and this one's language detector.
+    pub fn with_matcher(&self, matcher: TopicMatcher) -> Classifier {
+        Classifier {
+            detector: self.detector.clone(),
+            matcher,
+        }
     }
 
     /// Classifies a title and a body; `hint` is a declared language.

@@ -16,5 +16,6 @@ pub mod parse;
 pub mod pipeline;
 pub mod store;
 pub mod topic;
+pub mod views;
 
 pub use model::{Classification, Hit, Item, LanguageGuess, TermHit, TopicResult};

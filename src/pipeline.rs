@@ -55,6 +55,10 @@ pub struct PollReport {
     /// Entries not seen before.
     pub new_items: usize,
     pub new_hits: Vec<String>,
+    /// (topic, language) of each topic each new hit matched, for metrics.
+    pub hit_labels: Vec<(String, String)>,
+    /// How long the fetch itself took (None when it never started).
+    pub fetch_time: Option<std::time::Duration>,
     pub error: Option<String>,
     pub next_due: DateTime<Utc>,
 }
@@ -77,6 +81,8 @@ pub struct IngestReport {
     pub items: usize,
     pub new_items: usize,
     pub new_hits: Vec<String>,
+    /// (topic, language) of each matched topic of each new hit.
+    pub hit_labels: Vec<(String, String)>,
 }
 
 /// Parses a document and runs every unseen item through detection, matching
@@ -117,6 +123,11 @@ pub fn ingest(
                     .collect();
                 if store.insert_hit(&hit, &alerts)? {
                     report.new_hits.push(item.id.clone());
+                    for topic in hit.topic_names() {
+                        report
+                            .hit_labels
+                            .push((topic.to_string(), hit.language.clone()));
+                    }
                 }
             }
             _ => not_matched.push(item.id.as_str()),
@@ -154,7 +165,9 @@ pub async fn poll_feed(
     // the limit then also bounds the documents held in memory, which would
     // otherwise pile up while they wait for a core.
     let _slot = ctx.limits.acquire(&feed.url).await;
+    let fetch_started = std::time::Instant::now();
     let fetched = ctx.fetcher.fetch(&feed.url, &validators).await;
+    let fetch_time = Some(fetch_started.elapsed());
     let fetched_at = Utc::now();
     state.last_poll = Some(fetched_at);
     let result = match fetched {
@@ -276,6 +289,8 @@ pub async fn poll_feed(
         items: report.items,
         new_items: report.new_items,
         new_hits: report.new_hits,
+        hit_labels: report.hit_labels,
+        fetch_time,
         error,
         next_due,
     }
@@ -288,6 +303,8 @@ fn failed_without_state(feed: &FeedConfig, now: DateTime<Utc>, e: PollError) -> 
         status: PollStatus::Failed,
         items: 0,
         new_items: 0,
+        hit_labels: Vec::new(),
+        fetch_time: None,
         new_hits: Vec::new(),
         error: Some(e.to_string()),
         next_due: schedule::later(now, std::time::Duration::from_secs(60)),

@@ -290,6 +290,10 @@ async fn the_service_loop_delivers_alerts_as_hits_arrive() {
     }));
     r.wait_accepted(2, WAIT).await;
     stop.send(()).unwrap();
-    tokio::time::timeout(WAIT, task).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(delivery_counts(&r).len(), 2);
 }

@@ -436,7 +436,8 @@ async fn feeds_status_shows_health_after_a_poll() {
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&status.stdout).unwrap();
     let up = rows.iter().find(|r| r["name"] == "Up").unwrap();
     assert_eq!(up["error_count"], 0);
-    assert_eq!(up["etag"], true);
+    assert_eq!(up["validators"], true);
+    assert!(up["etag"].is_string(), "{up}");
     assert!(up["last_success"].is_string() && up["next_due"].is_string());
     let down = rows.iter().find(|r| r["name"] == "Down").unwrap();
     assert_eq!(down["error_count"], 1);
@@ -460,8 +461,9 @@ async fn feeds_status_shows_health_after_a_poll() {
     }
 }
 
-/// While the service holds the store, a query says so plainly (exit 2), and
-/// SIGTERM stops the service cleanly (exit 0) so the store opens again.
+/// While the service holds the store, a query whose configuration names
+/// another API socket (so no service answers it) says so plainly (exit 2),
+/// and SIGTERM stops the service cleanly (exit 0) so the store opens again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_query_while_the_service_runs_is_refused_plainly_and_sigterm_stops_it() {
     let server = FeedServer::start().await;
@@ -483,12 +485,20 @@ async fn a_query_while_the_service_runs_is_refused_plainly_and_sigterm_stops_it(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
-    let query = newshound_async(&cfg.path(), &["hits", "list"]).await;
+    let elsewhere = cfg.dir.path().join("elsewhere.toml");
+    let text = std::fs::read_to_string(cfg.path()).unwrap();
+    std::fs::write(
+        &elsewhere,
+        text.replace("socket = \"api.sock\"", "socket = \"other.sock\""),
+    )
+    .unwrap();
+    let query = newshound_async(&elsewhere, &["hits", "list"]).await;
     assert_eq!(query.status.code(), Some(2));
+    let err = stderr(&query);
     assert!(
-        stderr(&query).contains("is locked by another newshound process"),
-        "{}",
-        stderr(&query)
+        err.contains("is in use by another process, and no newshound service answers on")
+            && err.contains("other.sock"),
+        "{err}"
     );
 
     let pid = service.id().to_string();

@@ -339,6 +339,7 @@ async fn the_service_loop_polls_due_feeds_and_stops_on_shutdown() {
     tokio::time::timeout(Duration::from_secs(12), task)
         .await
         .unwrap()
+        .unwrap()
         .unwrap();
     assert_eq!(store.hit_count(), 2);
 }

@@ -69,6 +69,10 @@ pub(super) async fn send(
         .stderr(Stdio::piped())
         // Its own process group, so a timeout can end whatever it started too.
         .process_group(0)
+        // systemd's channel is the service's own, not the command's.
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("WATCHDOG_PID")
         .kill_on_drop(true);
     for (name, value) in environment(ctx, out) {
         // A NUL cannot be in an environment variable; spawning would fail.

@@ -4,13 +4,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Local, Utc};
 use clap::{Subcommand, ValueEnum};
-use serde::Serialize;
 
 use super::output::{fit, out, print_json};
-use super::{CmdResult, Failure, load_config, open_store};
+use super::source::Source;
+use super::{CmdResult, Failure, load_config};
 use crate::alert::template::sample_hit;
 use crate::alert::{Event, HitSummary, Message, Outgoing, SendError, Sink};
-use crate::store::{MIN_PREFIX_CHARS, OutboxEntry, OutboxState, RetrySelection};
+use crate::store::{MIN_PREFIX_CHARS, OutboxState, RetrySelection};
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
@@ -49,25 +49,8 @@ pub fn alerts(config_path: &Path, cmd: AlertsCommand) -> CmdResult {
     }
 }
 
-#[derive(Serialize)]
-struct Row {
-    #[serde(flatten)]
-    entry: OutboxEntry,
-    /// The hit's title, when the hit is still stored.
-    title: Option<String>,
-}
-
 fn list(config_path: &Path, format: Format) -> CmdResult {
-    let config = load_config(config_path)?;
-    let store = open_store(&config.settings.store)?;
-    let mut rows = Vec::new();
-    for entry in store.outbox().map_err(Failure::runtime)? {
-        let title = store
-            .hit(&entry.hit_id)
-            .map_err(Failure::runtime)?
-            .map(|h| h.title);
-        rows.push(Row { entry, title });
-    }
+    let rows = Source::open(load_config(config_path)?)?.outbox()?;
     match format {
         Format::Json => print_json(&rows),
         Format::Table => {
@@ -123,11 +106,7 @@ fn retry(config_path: &Path, id: Option<String>, all_dead: bool) -> CmdResult {
         Some(id) => RetrySelection::Id(id),
         None => RetrySelection::AllDead,
     };
-    let config = load_config(config_path)?;
-    let store = open_store(&config.settings.store)?;
-    let n = store
-        .retry_outbox(&selection, Utc::now())
-        .map_err(Failure::runtime)?;
+    let n = Source::open(load_config(config_path)?)?.retry(&selection)?;
     match (n, &selection) {
         (0, RetrySelection::Id(id)) => Err(Failure::input(anyhow::anyhow!(
             "no alert in the outbox has a delivery or hit id starting with {id:?} (see `newshound alerts list`)"

@@ -8,10 +8,10 @@ use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::output::{fit, print_json};
-use super::{CmdResult, Failure, load_config, open_store};
+use super::source::Source;
+use super::{CmdResult, Failure, load_config};
 use crate::config::opml::{OpmlFeed, append_to_feeds_toml, parse_opml, render_opml};
 use crate::config::{FeedConfig, Settings};
-use crate::store::FeedState;
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
@@ -112,33 +112,8 @@ fn list(feeds: &[FeedConfig], format: Format) -> CmdResult {
     }
 }
 
-#[derive(Serialize)]
-struct StatusRow<'a> {
-    name: &'a str,
-    url: &'a str,
-    enabled: bool,
-    #[serde(flatten)]
-    state: FeedState,
-    etag: bool,
-}
-
 fn status(config_path: &Path, format: Format) -> CmdResult {
-    let config = load_config(config_path)?;
-    let store = open_store(&config.settings.store)?;
-    let mut rows = Vec::new();
-    for f in &config.feeds {
-        let state = store
-            .feed_state(&f.url)
-            .map_err(Failure::runtime)?
-            .unwrap_or_default();
-        rows.push(StatusRow {
-            name: &f.name,
-            url: &f.url,
-            enabled: f.enabled,
-            etag: state.etag.is_some() || state.last_modified.is_some(),
-            state,
-        });
-    }
+    let rows = Source::open(load_config(config_path)?)?.feed_status()?;
     match format {
         Format::Json => print_json(&rows),
         Format::Table => {
@@ -167,11 +142,11 @@ fn status(config_path: &Path, format: Format) -> CmdResult {
                 };
                 let line = format!(
                     "{} {} {:>3} {} {} {}",
-                    fit(r.name, 20),
+                    fit(&r.name, 20),
                     fit(&when(r.state.last_success), 11),
                     r.state.error_count,
                     fit(&next, 11),
-                    fit(if r.etag { "yes" } else { "no" }, 4),
+                    fit(if r.validators { "yes" } else { "no" }, 4),
                     fit(error, 24)
                 );
                 writeln!(out, "{}", line.trim_end()).map_err(Failure::runtime)?;

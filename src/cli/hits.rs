@@ -7,7 +7,8 @@ use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{fit, parse_time_arg, print_json};
-use super::{CmdResult, Failure, load_config, open_store};
+use super::source::Source;
+use super::{CmdResult, Failure, load_config};
 use crate::model::Hit;
 use crate::store::HitQuery;
 
@@ -69,8 +70,7 @@ pub struct ShowArgs {
 }
 
 pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
-    let config = load_config(config_path)?;
-    let store = open_store(&config.settings.store)?;
+    let source = Source::open(load_config(config_path)?)?;
     match cmd {
         HitsCommand::List(args) => {
             let now = Utc::now();
@@ -89,19 +89,16 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
                 search: args.search,
                 limit: Some(args.limit),
             };
-            let hits = store.query_hits(&query).map_err(Failure::runtime)?;
+            let hits = source.hits(&query)?;
             print_list(&hits, args.format)
         }
         HitsCommand::Show(args) => {
-            let hit = store
-                .get_hit(&args.id)
-                .map_err(|e| Failure::input(anyhow::Error::new(e)))?
-                .ok_or_else(|| {
-                    Failure::input(anyhow::anyhow!(
-                        "no hit with id {:?}; `newshound hits list` shows the ids",
-                        args.id
-                    ))
-                })?;
+            let hit = source.hit(&args.id)?.ok_or_else(|| {
+                Failure::input(anyhow::anyhow!(
+                    "no hit with id {:?}; `newshound hits list` shows the ids",
+                    args.id
+                ))
+            })?;
             match args.format {
                 ShowFormat::Json => print_json(&hit),
                 ShowFormat::Table => super::output::out(&render_hit(&hit)),

@@ -11,13 +11,14 @@ mod feeds;
 mod hits;
 mod output;
 mod run;
+mod source;
 
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{self, Config, StoreSettings};
-use crate::store::{Store, StoreError};
+use crate::config::{self, Config};
+use crate::store::StoreError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -107,17 +108,12 @@ fn load_config(path: &Path) -> Result<Config, Failure> {
     })
 }
 
-/// Opens the store named by the configuration.
-fn open_store(s: &StoreSettings) -> Result<Store, Failure> {
-    Store::open(&s.path, s.cache_bytes).map_err(|e| store_failure(e, &s.path))
-}
-
 /// A store that cannot be opened is a runtime failure; a locked one says who holds it.
 fn store_failure(e: StoreError, path: &Path) -> Failure {
     match e {
         StoreError::Locked { .. } => Failure::runtime(anyhow::anyhow!(
             "store {} is locked by another newshound process (the running service?); \
-             stop it to use this command, or wait for the local API of a later version",
+             this command needs the store to itself: stop the service first",
             path.display()
         )),
         other => Failure::runtime(other),

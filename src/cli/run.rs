@@ -3,9 +3,12 @@
 use std::path::Path;
 
 use clap::Args;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
 
 use super::{CmdResult, Failure, init_logging, load_config, store_failure};
-use crate::daemon::{Service, StartError};
+use crate::daemon::notify::Notifier;
+use crate::daemon::{Control, Service, StartError};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -30,10 +33,11 @@ pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
         tracing::warn!("{warning}");
     }
     let store_path = config.settings.store.path.clone();
-    let service = Service::new(config).map_err(|e| match e {
+    let start_failure = |e: StartError| match e {
         StartError::Store(e) => store_failure(e, &store_path),
         other => Failure::runtime(other),
-    })?;
+    };
+    let service = Service::new(config).map_err(start_failure)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,24 +52,56 @@ pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
         } else {
             super::output::out(&format!("{summary}; {alerts}\n"))?;
         }
-    } else {
-        runtime.block_on(service.run(shutdown_signal()));
+        return Ok(());
     }
-    Ok(())
+    runtime.block_on(async {
+        let control = signals().map_err(Failure::runtime)?;
+        let notifier = Notifier::from_env();
+        service
+            .serve(control, notifier)
+            .await
+            .map_err(start_failure)
+    })
 }
 
-/// Resolves on the first SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot install signal handlers; stop the service with SIGKILL");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received"),
-        _ = int.recv() => tracing::info!("SIGINT received"),
-    }
+/// Turns signals into [`Control`] messages. Every handler is registered
+/// here, once, before the service starts: SIGTERM and SIGINT stop it (a
+/// second one exits at once), SIGHUP reloads, SIGUSR1 and SIGUSR2 (whose
+/// default would kill the process) are ignored; SIGPIPE is ignored by
+/// Rust's runtime already.
+fn signals() -> std::io::Result<mpsc::Receiver<Control>> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    let mut usr2 = signal(SignalKind::user_defined2())?;
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        let mut stopping = false;
+        loop {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+                _ = hup.recv() => {
+                    tracing::info!("SIGHUP received");
+                    if tx.send(Control::Reload).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                _ = usr1.recv() => { tracing::info!("SIGUSR1 ignored"); continue; }
+                _ = usr2.recv() => { tracing::info!("SIGUSR2 ignored"); continue; }
+            };
+            if stopping {
+                tracing::warn!("{name} received again: exiting at once");
+                std::process::exit(1);
+            }
+            stopping = true;
+            tracing::info!("{name} received; stopping (send it again to exit at once)");
+            if tx.send(Control::Stop).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(rx)
 }

@@ -171,14 +171,14 @@ fn default_log_format() -> String {
 
 // ---- validated settings -------------------------------------------------
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreSettings {
     pub path: PathBuf,
     pub cache_bytes: u64,
     pub seen_retention: Duration,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PollSettings {
     pub interval: Duration,
     pub concurrency: usize,
@@ -216,13 +216,13 @@ pub fn default_user_agent() -> String {
     )
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiSettings {
     pub socket: PathBuf,
     pub listen: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogSettings {
     pub level: String,
     pub format: String,
@@ -336,6 +336,18 @@ impl Settings {
                 format!(
                     "{:?} is not a level; use trace, debug, info, warn or error",
                     log.level
+                ),
+            ));
+        }
+        if let Some(listen) = &api.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            let span = root.get("api").map(|a| a.span());
+            diags.push(file.diag(
+                span,
+                "api.listen",
+                format!(
+                    "{listen:?} is not an address and port such as \"127.0.0.1:9186\" (use a loopback address unless the metrics must be reachable from elsewhere)"
                 ),
             ));
         }

@@ -1,28 +1,43 @@
 //! The service: wires the stages into tokio tasks. It decides *when* each
 //! feed is polled and keeps the counts; *how* a feed is polled is
-//! [`crate::pipeline`]'s business.
+//! [`crate::pipeline`]'s business, and *how* an alert is delivered is
+//! [`crate::alert`]'s.
+//!
+//! Around the poll loop it runs the alert dispatcher, the local API
+//! ([`api`]), systemd's notifications and watchdog ([`notify`]) and
+//! reloads ([`reload`]), driven by [`Control`] messages (the command line
+//! turns signals into them).
 //!
 //! Invariants: one feed's slowness or failure never delays another (each
 //! poll is its own task, bounded only by the concurrency limits); on
 //! shutdown no new poll starts, in-flight polls get a grace period, and the
-//! store is flushed.
+//! store is flushed; a reload that fails validation changes nothing.
+
+pub mod api;
+pub mod metrics;
+pub mod notify;
+mod reload;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::alert::{Dispatcher, DrainReport, Router};
 use crate::classify::Classifier;
-use crate::config::{Config, FeedConfig};
+use crate::config::{Config, FeedConfig, Settings};
 use crate::fetch::{FetchError, Fetcher, HostLimits, schedule};
 use crate::lang::{LangError, LanguageDetector};
 use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
-use crate::store::{Store, StoreError};
+use crate::store::{HitQuery, Store, StoreError};
+use api::{ApiError, ApiState, Live};
+use metrics::Metrics;
+use notify::Notifier;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +50,17 @@ pub enum StartError {
     Fetch(#[from] FetchError),
     #[error("HTTP client for alerts: {0}")]
     Alert(#[from] reqwest::Error),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// What the outside world asks of a running service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Stop gracefully (SIGTERM, SIGINT).
+    Stop,
+    /// Read the configuration again (SIGHUP).
+    Reload,
 }
 
 /// Everything the service runs with, built from a validated configuration.
@@ -43,6 +69,8 @@ pub struct Service {
     pub feeds: Vec<FeedConfig>,
     pub seen_retention: Duration,
     pub dispatcher: Arc<Dispatcher>,
+    pub settings: Settings,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Service {
@@ -63,13 +91,15 @@ impl Service {
             store,
             classifier: Arc::new(Classifier::new(detector, config.topics.matcher)),
             router: Arc::new(Router::new(&settings.alerts)),
-            poll: settings.poll,
+            poll: settings.poll.clone(),
         };
         Ok(Service {
             ctx,
             feeds: config.feeds,
             seen_retention: settings.store.seen_retention,
             dispatcher,
+            settings,
+            metrics: Arc::default(),
         })
     }
 
@@ -88,16 +118,27 @@ impl Service {
         report
     }
 
-    /// The service loop until `shutdown`; see [`run`].
-    pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        run(
-            self.ctx,
-            self.feeds,
-            self.seen_retention,
-            self.dispatcher,
-            shutdown,
-        )
-        .await
+    /// The service until `shutdown` resolves, without systemd notifications.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+        let (tx, rx) = mpsc::channel(1);
+        let stop = async move {
+            shutdown.await;
+            let _ = tx.send(Control::Stop).await;
+        };
+        let (_, result) = tokio::join!(stop, self.serve(rx, Notifier::disabled()));
+        result
+    }
+
+    /// The service: serves the local API, tells systemd it is ready, polls
+    /// each feed when it is due and delivers alerts, until [`Control::Stop`]
+    /// (or the sender goes away); reloads on [`Control::Reload`].
+    pub async fn serve(
+        self,
+        control: mpsc::Receiver<Control>,
+        notifier: Notifier,
+    ) -> Result<(), StartError> {
+        Runner::start(self, notifier).await?.run(control).await;
+        Ok(())
     }
 }
 
@@ -147,10 +188,13 @@ impl fmt::Display for CycleSummary {
     }
 }
 
-/// Grace period for in-flight polls on shutdown.
+/// Grace period for in-flight polls and alert deliveries on shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-/// How often the service logs its one-line summary (when anything happened).
+/// How often the service logs its one-line summary.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+/// How often the status line (systemd's `STATUS=`) is brought up to date
+/// when polls have finished since.
+const STATUS_EVERY: Duration = Duration::from_secs(2);
 /// How often `seen` marks past their retention are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(6 * 3600);
 
@@ -187,134 +231,401 @@ pub async fn run_once(
     summary
 }
 
-/// The service loop: polls each feed when it is due until `shutdown`
-/// resolves, then drains in-flight polls for up to `SHUTDOWN_GRACE`.
-pub async fn run(
-    ctx: PollContext,
-    feeds: Vec<FeedConfig>,
-    seen_retention: Duration,
+/// The alert dispatcher running in its own task, and how to stop it.
+struct AlertTask {
     dispatcher: Arc<Dispatcher>,
-    shutdown: impl Future<Output = ()>,
-) {
-    let mut rng = fastrand::Rng::new();
-    let now = Utc::now();
-    let mut due: BTreeMap<String, (DateTime<Utc>, FeedConfig)> = BTreeMap::new();
-    for feed in feeds.into_iter().filter(|f| f.enabled) {
-        let state = ctx
-            .store
-            .feed_state(&feed.url)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        if state.gone {
-            tracing::warn!(feed = %feed.name, "not polled: the server said 410 Gone; change its URL or remove it");
-            continue;
-        }
-        let interval = feed.interval.unwrap_or(ctx.poll.interval);
-        let when = match state.next_due {
-            // A stored schedule survives restarts, but never waits longer
-            // than one interval from now (the interval may have shrunk).
-            Some(t) => t.min(schedule::later(now, interval)),
-            None => schedule::first_due(now, interval, &mut rng),
+    stop: watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl AlertTask {
+    fn start(dispatcher: Arc<Dispatcher>) -> AlertTask {
+        let (stop, mut stopped) = watch::channel(false);
+        let handle = {
+            let dispatcher = dispatcher.clone();
+            tokio::spawn(async move {
+                let signal = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                dispatcher.run(signal, SHUTDOWN_GRACE).await;
+            })
         };
-        due.insert(feed.name.clone(), (when, feed));
+        AlertTask {
+            dispatcher,
+            stop,
+            handle,
+        }
     }
-    tracing::info!(feeds = due.len(), "service started");
 
-    // Alerts are delivered beside the polls, and stopped together with them.
-    let (stop_alerts, alerts_stopped) = tokio::sync::watch::channel(false);
-    let alerts = {
-        let dispatcher = dispatcher.clone();
-        let mut stopped = alerts_stopped;
-        tokio::spawn(async move {
-            let signal = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            dispatcher.run(signal, SHUTDOWN_GRACE).await;
-        })
-    };
+    /// Asks the dispatcher to stop; a delivery in progress gets the grace period.
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.handle.await {
+            tracing::error!("the alert task failed: {e}");
+        }
+    }
+}
 
-    let mut in_flight: HashSet<String> = HashSet::new();
-    let mut tasks: JoinSet<PollReport> = JoinSet::new();
-    let mut summary = CycleSummary::default();
-    let mut summary_tick = tokio::time::interval(SUMMARY_EVERY);
-    let mut prune_tick = tokio::time::interval(PRUNE_EVERY);
-    tokio::pin!(shutdown);
+/// The running service's state: the poll schedule and everything a reload replaces.
+struct Runner {
+    ctx: PollContext,
+    settings: Settings,
+    seen_retention: Duration,
+    metrics: Arc<Metrics>,
+    notifier: Arc<Notifier>,
+    live: Arc<RwLock<Live>>,
+    alerts: Option<AlertTask>,
+    /// Feed name → (next due, feed).
+    due: BTreeMap<String, (DateTime<Utc>, FeedConfig)>,
+    api_stop: watch::Sender<bool>,
+    api_tasks: JoinSet<()>,
+    watchdog: Option<tokio::task::JoinHandle<()>>,
+    rng: fastrand::Rng,
+    /// Hits stored today (UTC): the day, and the count.
+    hits_today: (chrono::NaiveDate, usize),
+}
 
-    loop {
+impl Runner {
+    /// Binds the API, starts alerts and the watchdog, schedules the feeds,
+    /// and tells systemd the service is ready.
+    async fn start(service: Service, notifier: Notifier) -> Result<Runner, StartError> {
+        let Service {
+            ctx,
+            feeds,
+            seen_retention,
+            dispatcher,
+            settings,
+            metrics,
+        } = service;
+        let notifier = Arc::new(notifier);
+        let live = Arc::new(RwLock::new(Live {
+            feeds: feeds.clone(),
+            dispatcher: dispatcher.clone(),
+            status: "starting".into(),
+        }));
+        let state = ApiState {
+            store: ctx.store.clone(),
+            metrics: metrics.clone(),
+            live: live.clone(),
+            started: Instant::now(),
+        };
+        let (api_stop, api_stopped) = watch::channel(false);
+        let mut api_tasks = JoinSet::new();
+        let socket = api::bind_socket(&settings.api.socket).await?;
+        tracing::info!(socket = %settings.api.socket.display(), "local API listening");
+        spawn_server(
+            &mut api_tasks,
+            socket,
+            api::router(state.clone()),
+            api_stopped.clone(),
+        );
+        if let Some(addr) = &settings.api.listen {
+            let tcp = api::bind_tcp(addr).await?;
+            tracing::info!(%addr, "metrics and API listening on TCP");
+            spawn_server(&mut api_tasks, tcp, api::router(state), api_stopped);
+        }
+        let watchdog = notify::watchdog_interval()
+            .filter(|_| notifier.is_enabled())
+            .map(|every| spawn_watchdog(notifier.clone(), ctx.store.clone(), every));
+
+        let mut runner = Runner {
+            ctx,
+            settings,
+            seen_retention,
+            metrics,
+            notifier,
+            live,
+            alerts: Some(AlertTask::start(dispatcher)),
+            due: BTreeMap::new(),
+            api_stop,
+            api_tasks,
+            watchdog,
+            rng: fastrand::Rng::new(),
+            hits_today: (Utc::now().date_naive(), 0),
+        };
+        runner.hits_today.1 = runner.count_stored_today().await;
+        runner.schedule(feeds, false);
+        tracing::info!(feeds = runner.due.len(), "service started");
+        runner.update_status(None).await;
+        runner.notifier.notify("READY=1");
+        Ok(runner)
+    }
+
+    /// Replaces the schedule with `feeds`. A feed already scheduled keeps its
+    /// due time; a new one is due at once when `new_now` (a reload: the
+    /// operator wants to see it work), else at its stored time or spread
+    /// over one interval (a start: a thousand feeds must not all fire together).
+    fn schedule(&mut self, feeds: Vec<FeedConfig>, new_now: bool) {
         let now = Utc::now();
-        for (name, (when, feed)) in &due {
-            if *when <= now && !in_flight.contains(name) {
-                in_flight.insert(name.clone());
-                let (ctx, feed) = (ctx.clone(), feed.clone());
-                let seed = rng.u64(..);
-                tasks.spawn(async move {
-                    poll_feed(&ctx, &feed, &mut fastrand::Rng::with_seed(seed)).await
-                });
+        let mut due = BTreeMap::new();
+        for feed in feeds.into_iter().filter(|f| f.enabled) {
+            let state = self
+                .ctx
+                .store
+                .feed_state(&feed.url)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if state.gone {
+                tracing::warn!(feed = %feed.name, "not polled: the server said 410 Gone; change its URL or remove it");
+                continue;
             }
+            let interval = feed.interval.unwrap_or(self.ctx.poll.interval);
+            let known = self
+                .due
+                .get(&feed.name)
+                .filter(|(_, old)| old.url == feed.url)
+                .map(|(when, _)| *when);
+            let when = match (known, state.next_due) {
+                (Some(t), _) => t.min(schedule::later(now, interval)),
+                (None, _) if new_now => now,
+                // A stored schedule survives restarts, but never waits longer
+                // than one interval from now (the interval may have shrunk).
+                (None, Some(t)) => t.min(schedule::later(now, interval)),
+                (None, None) => schedule::first_due(now, interval, &mut self.rng),
+            };
+            due.insert(feed.name.clone(), (when, feed));
         }
-        let next_wake = due
-            .iter()
-            .filter(|(name, _)| !in_flight.contains(*name))
-            .map(|(_, (when, _))| *when)
-            .min()
-            .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(Duration::from_secs(3600));
-
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(joined) = tasks.join_next() => match joined {
-                Ok(report) => {
-                    in_flight.remove(&report.feed);
-                    if !report.new_hits.is_empty() {
-                        dispatcher.wake();
-                    }
-                    summary.add(&report);
-                    if report.status == PollStatus::Gone {
-                        due.remove(&report.feed);
-                    } else if let Some(entry) = due.get_mut(&report.feed) {
-                        entry.0 = report.next_due;
-                    }
-                }
-                Err(e) => tracing::error!("a poll task failed: {e}"),
-            },
-            () = tokio::time::sleep(next_wake) => {}
-            _ = summary_tick.tick() => {
-                if summary.polls() > 0 {
-                    tracing::info!("poll cycle: {summary}");
-                    summary = CycleSummary::default();
-                }
-            }
-            _ = prune_tick.tick() => prune_seen(&ctx, seen_retention).await,
-        }
+        self.due = due;
     }
 
-    tracing::info!(
-        in_flight = tasks.len(),
-        "stopping: no new polls; waiting for in-flight ones"
-    );
-    let _ = stop_alerts.send(true);
-    let drain = async {
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(report) = joined {
-                summary.add(&report);
+    async fn run(mut self, mut control: mpsc::Receiver<Control>) {
+        let mut in_flight: HashSet<String> = HashSet::new();
+        let mut tasks: JoinSet<PollReport> = JoinSet::new();
+        let mut summary = CycleSummary::default();
+        let mut summary_tick = tokio::time::interval(SUMMARY_EVERY);
+        let mut status_tick = tokio::time::interval(STATUS_EVERY);
+        let mut polled_since_status = false;
+        let mut prune_tick = tokio::time::interval(PRUNE_EVERY);
+
+        loop {
+            let now = Utc::now();
+            for (name, (when, feed)) in &self.due {
+                if *when <= now && !in_flight.contains(name) {
+                    in_flight.insert(name.clone());
+                    let (ctx, feed) = (self.ctx.clone(), feed.clone());
+                    let seed = self.rng.u64(..);
+                    tasks.spawn(async move {
+                        poll_feed(&ctx, &feed, &mut fastrand::Rng::with_seed(seed)).await
+                    });
+                }
+            }
+            let next_wake = self
+                .due
+                .iter()
+                .filter(|(name, _)| !in_flight.contains(*name))
+                .map(|(_, (when, _))| *when)
+                .min()
+                .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+                .unwrap_or(Duration::from_secs(3600));
+
+            tokio::select! {
+                message = control.recv() => match message {
+                    Some(Control::Reload) => self.reload().await,
+                    Some(Control::Stop) | None => break,
+                },
+                Some(joined) = tasks.join_next() => match joined {
+                    Ok(report) => {
+                        in_flight.remove(&report.feed);
+                        self.metrics.record_poll(&report);
+                        polled_since_status = true;
+                        self.count_new_hits(report.new_hits.len());
+                        if !report.new_hits.is_empty()
+                            && let Some(alerts) = &self.alerts
+                        {
+                            alerts.dispatcher.wake();
+                        }
+                        summary.add(&report);
+                        if report.status == PollStatus::Gone {
+                            self.due.remove(&report.feed);
+                        } else if let Some(entry) = self.due.get_mut(&report.feed) {
+                            entry.0 = report.next_due;
+                        }
+                    }
+                    Err(e) => tracing::error!("a poll task failed: {e}"),
+                },
+                () = tokio::time::sleep(next_wake) => {}
+                _ = summary_tick.tick() => {
+                    if summary.polls() > 0 {
+                        tracing::info!("poll cycle: {summary}");
+                        summary = CycleSummary::default();
+                    }
+                }
+                _ = status_tick.tick() => {
+                    if polled_since_status {
+                        polled_since_status = false;
+                        self.update_status(None).await;
+                    }
+                }
+                _ = prune_tick.tick() => prune_seen(&self.ctx, self.seen_retention).await,
             }
         }
-    };
-    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
-        tracing::warn!("in-flight polls did not finish within {SHUTDOWN_GRACE:?}; abandoning them");
-        tasks.abort_all();
+
+        self.notifier.notify("STOPPING=1");
+        tracing::info!(
+            in_flight = tasks.len(),
+            "stopping: no new polls; waiting for in-flight ones"
+        );
+        // Alerts and polls wind down together, each within the grace period.
+        let alerts = self.alerts.take();
+        let stop_alerts = async {
+            if let Some(a) = alerts {
+                a.stop().await;
+            }
+        };
+        let drain = async {
+            let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
+                while let Some(joined) = tasks.join_next().await {
+                    if let Ok(report) = joined {
+                        summary.add(&report);
+                    }
+                }
+            })
+            .await;
+            if finished.is_err() {
+                tracing::warn!(
+                    "in-flight polls did not finish within {SHUTDOWN_GRACE:?}; abandoning them"
+                );
+                tasks.abort_all();
+            }
+        };
+        tokio::join!(stop_alerts, drain);
+        if summary.polls() > 0 {
+            tracing::info!("poll cycle: {summary}");
+        }
+        let _ = self.api_stop.send(true);
+        while self.api_tasks.join_next().await.is_some() {}
+        if let Some(w) = self.watchdog.take() {
+            w.abort();
+        }
+        let _ = std::fs::remove_file(&self.settings.api.socket);
+        if let Err(e) = self.ctx.store.flush() {
+            tracing::error!("cannot flush the store: {e}");
+        }
+        tracing::info!("stopped");
     }
-    if summary.polls() > 0 {
-        tracing::info!("poll cycle: {summary}");
+
+    /// Hits stored since midnight (UTC), read from the store at start: the
+    /// index is by publication time, so this reads the hits published in the
+    /// last two days and counts those fetched today (an item published
+    /// earlier and first fetched today is missed; the running count is exact).
+    async fn count_stored_today(&self) -> usize {
+        let store = self.ctx.store.clone();
+        let midnight = midnight_utc(Utc::now());
+        let counted = tokio::task::spawn_blocking(move || {
+            store.query_hits(&HitQuery {
+                since: Some(midnight - chrono::Duration::days(2)),
+                ..HitQuery::default()
+            })
+        })
+        .await;
+        match counted {
+            Ok(Ok(hits)) => hits.iter().filter(|h| h.fetched >= midnight).count(),
+            _ => 0,
+        }
     }
-    if let Err(e) = alerts.await {
-        tracing::error!("the alert task failed: {e}");
+
+    fn count_new_hits(&mut self, n: usize) {
+        let today = Utc::now().date_naive();
+        if self.hits_today.0 != today {
+            self.hits_today = (today, 0);
+        }
+        self.hits_today.1 += n;
     }
-    if let Err(e) = ctx.store.flush() {
-        tracing::error!("cannot flush the store: {e}");
+
+    /// Sets the one-line status (systemd's `STATUS=`, `/v1/stats`):
+    /// feeds and how many fail, hits stored today, alerts waiting; with
+    /// `note` (a failed reload) in front.
+    async fn update_status(&mut self, note: Option<&str>) {
+        self.count_new_hits(0);
+        let store = self.ctx.store.clone();
+        let urls: Vec<String> = self.due.values().map(|(_, f)| f.url.clone()).collect();
+        let counted = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let failing = urls
+                .iter()
+                .filter(|u| {
+                    store
+                        .feed_state(u)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|s| s.error_count > 0)
+                })
+                .count();
+            Ok((failing, store.stats()?.alerts_pending))
+        })
+        .await;
+        let line = match counted {
+            Ok(Ok((failing, pending))) => format!(
+                "feeds: {} ({failing} failing); hits today (UTC): {}; alerts pending: {pending}",
+                self.due.len(),
+                self.hits_today.1
+            ),
+            Ok(Err(e)) => format!("store error: {e}"),
+            Err(e) => format!("status task failed: {e}"),
+        };
+        let line = match note {
+            Some(n) => format!("{n}; {line}"),
+            None => line,
+        };
+        self.notifier.status(&line);
+        write(&self.live).status = line;
     }
-    tracing::info!("stopped");
+}
+
+fn midnight_utc(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(now, |t| t.and_utc())
+}
+
+/// Serves `router` on `listener` until `stop` turns true.
+fn spawn_server<L>(
+    tasks: &mut JoinSet<()>,
+    listener: L,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) where
+    L: axum::serve::Listener,
+    L::Addr: fmt::Debug,
+{
+    tasks.spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!("local API stopped: {e}");
+        }
+    });
+}
+
+/// Sends `WATCHDOG=1` every `every`, but only after the store answered: a
+/// service whose store hangs is restarted by systemd rather than kept alive.
+fn spawn_watchdog(
+    notifier: Arc<Notifier>,
+    store: Arc<Store>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let store = store.clone();
+            let ping = tokio::task::spawn_blocking(move || store.ping());
+            match tokio::time::timeout(every, ping).await {
+                Ok(Ok(Ok(()))) => notifier.notify("WATCHDOG=1"),
+                Ok(Ok(Err(e))) => tracing::error!("watchdog: the store does not answer: {e}"),
+                Ok(Err(e)) => tracing::error!("watchdog: the store check failed: {e}"),
+                Err(_) => tracing::error!("watchdog: the store did not answer within {every:?}"),
+            }
+        }
+    })
+}
+
+fn write(live: &RwLock<Live>) -> std::sync::RwLockWriteGuard<'_, Live> {
+    live.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Whether the server said 410 Gone for this feed (a small sled read, no I/O wait).

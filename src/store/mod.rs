@@ -84,7 +84,7 @@ pub enum StoreError {
 }
 
 /// Sizes of the store, for `feeds status`, metrics and the health endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StoreStats {
     pub hits: usize,
     pub seen: usize,
@@ -169,6 +169,15 @@ impl Store {
                 .size_on_disk()
                 .map_err(|e| self.sled_error("(all)", e))?,
         })
+    }
+
+    /// A read of one small record: whether the store answers at all (the
+    /// health check and the watchdog).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.meta
+            .get(SCHEMA_KEY)
+            .map(drop)
+            .map_err(|e| self.sled_error("meta", e))
     }
 
     /// Writes everything to disk. sled also flushes in the background (every

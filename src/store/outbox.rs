@@ -23,8 +23,9 @@ pub enum OutboxState {
 /// One hit's alert to one sink.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
-    /// The key; assigned by the store when the entry is written.
-    #[serde(skip)]
+    /// The key; assigned by the store when the entry is written (stored in
+    /// the key, not the value; shown in listings).
+    #[serde(default)]
     pub seq: u64,
     /// Stable id of this delivery (hit × alert): the same on every retry.
     pub delivery_id: String,

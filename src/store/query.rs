@@ -16,7 +16,9 @@ use super::{Store, StoreError};
 use crate::model::Hit;
 
 /// Filters for [`Store::query_hits`]. All present filters must hold.
-#[derive(Debug, Clone, Default)]
+/// Also the query string of the local API's `/v1/hits`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct HitQuery {
     /// Published at or after.
     pub since: Option<DateTime<Utc>>,

@@ -1,0 +1,298 @@
+//! The local HTTP API, served while the service holds the store: on a Unix
+//! socket for the CLI (`[api] socket`, mode 0660), and optionally on TCP
+//! (`[api] listen`) for monitoring. The routes:
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /v1/hits?since=&until=&language=&topic=&feed=&search=&limit=` | hits, newest first (JSON) |
+//! | `GET /v1/hits/{id}` | one hit by id or unique prefix; 404, 409 when ambiguous |
+//! | `GET /v1/feeds/status` | every configured feed with its stored health |
+//! | `GET /v1/alerts` | the outbox: pending and dead alerts |
+//! | `POST /v1/alerts/retry` | `{"id": "…"}` or `{"all_dead": true}`: queue again |
+//! | `GET /v1/stats` | store sizes, uptime, the status line |
+//! | `GET /healthz` | `ok` while the store answers, else 503 |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! Every answer is computed from the store the way the CLI computes it when
+//! it opens the store itself ([`crate::views`]), so the output is the same.
+
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{AlertFigures, Metrics, Snapshot};
+use crate::alert::Dispatcher;
+use crate::config::FeedConfig;
+use crate::store::{HitQuery, MIN_PREFIX_CHARS, OutboxState, RetrySelection, Store, StoreError};
+use crate::views::{self, Stats};
+
+/// What the API reads: the store, the counters, and what changes on reload.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    pub live: Arc<RwLock<Live>>,
+    pub started: Instant,
+}
+
+/// The parts of the running service a reload replaces.
+pub struct Live {
+    pub feeds: Vec<FeedConfig>,
+    pub dispatcher: Arc<Dispatcher>,
+    /// The one-line status, as sent to systemd.
+    pub status: String,
+}
+
+/// Why the API could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(
+        "local API socket {path}: another process answers on it; is another newshound running with this [api] socket?"
+    )]
+    SocketInUse { path: PathBuf },
+    #[error(
+        "local API socket {path}: {source}; check [api] socket and its directory's permissions"
+    )]
+    Socket { path: PathBuf, source: io::Error },
+    #[error("local API listener {addr}: {source}; check [api] listen")]
+    Tcp { addr: String, source: io::Error },
+}
+
+/// The API's routes over `state`.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/hits", get(hits))
+        .route("/v1/hits/{id}", get(hit))
+        .route("/v1/feeds/status", get(feed_status))
+        .route("/v1/alerts", get(alerts))
+        .route("/v1/alerts/retry", post(retry))
+        .route("/v1/stats", get(stats))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// Binds the Unix socket: a stale file (no process answers) is replaced;
+/// the socket is made group-writable (0660) so analysts in the service's
+/// group can use the CLI.
+pub async fn bind_socket(path: &Path) -> Result<tokio::net::UnixListener, ApiError> {
+    let err = |source| ApiError::Socket {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() {
+        if tokio::net::UnixStream::connect(path).await.is_ok() {
+            return Err(ApiError::SocketInUse {
+                path: path.to_path_buf(),
+            });
+        }
+        std::fs::remove_file(path).map_err(err)?;
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let listener = tokio::net::UnixListener::bind(path).map_err(err)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(err)?;
+    Ok(listener)
+}
+
+pub async fn bind_tcp(addr: &str) -> Result<tokio::net::TcpListener, ApiError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ApiError::Tcp {
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+/// An error answer: a status and `{"error": "..."}`.
+struct Problem(StatusCode, String);
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct Body {
+            error: String,
+        }
+        (self.0, Json(Body { error: self.1 })).into_response()
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match e {
+            StoreError::Ambiguous { .. } => Problem(StatusCode::CONFLICT, e.to_string()),
+            other => Problem(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+/// Runs a store call on a blocking thread (sled reads are synchronous).
+async fn on_store<T: Send + 'static>(
+    state: &ApiState,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Problem> {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || f(&store)).await {
+        Ok(result) => result.map_err(Problem::from),
+        Err(e) => Err(Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
+}
+
+async fn hits(State(state): State<ApiState>, Query(query): Query<HitQuery>) -> Response {
+    match on_store(&state, move |s| s.query_hits(&query)).await {
+        Ok(hits) => Json(hits).into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn hit(State(state): State<ApiState>, UrlPath(id): UrlPath<String>) -> Response {
+    let wanted = id.clone();
+    match on_store(&state, move |s| s.get_hit(&wanted)).await {
+        Ok(Some(hit)) => Json(hit).into_response(),
+        Ok(None) => {
+            Problem(StatusCode::NOT_FOUND, format!("no hit with id {id:?}")).into_response()
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn feed_status(State(state): State<ApiState>) -> Response {
+    let feeds = read(&state.live).feeds.clone();
+    match on_store(&state, move |s| views::feed_status(s, &feeds)).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn alerts(State(state): State<ApiState>) -> Response {
+    match on_store(&state, views::outbox_rows).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// The body of `POST /v1/alerts/retry`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RetryRequest {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub all_dead: bool,
+}
+
+/// The answer of `POST /v1/alerts/retry`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RetryAnswer {
+    pub changed: usize,
+}
+
+async fn retry(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> Response {
+    let selection = match (req.id, req.all_dead) {
+        (Some(id), false) if id.chars().count() >= MIN_PREFIX_CHARS => RetrySelection::Id(id),
+        (None, true) => RetrySelection::AllDead,
+        _ => {
+            return Problem(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "give \"id\" (at least {MIN_PREFIX_CHARS} characters) or \"all_dead\": true"
+                ),
+            )
+            .into_response();
+        }
+    };
+    let result = on_store(&state, move |s| {
+        s.retry_outbox(&selection, chrono::Utc::now())
+    })
+    .await;
+    match result {
+        Ok(changed) => {
+            read(&state.live).dispatcher.wake();
+            Json(RetryAnswer { changed }).into_response()
+        }
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn stats(State(state): State<ApiState>) -> Response {
+    let status = read(&state.live).status.clone();
+    let uptime = state.started.elapsed().as_secs();
+    match on_store(&state, |s| s.stats()).await {
+        Ok(store) => Json(Stats {
+            store,
+            uptime_secs: Some(uptime),
+            status: Some(status),
+        })
+        .into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn healthz(State(state): State<ApiState>) -> Response {
+    match on_store(&state, |s| s.ping()).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(p) => (StatusCode::SERVICE_UNAVAILABLE, format!("store: {}\n", p.1)).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<ApiState>) -> Response {
+    let (feeds, dispatcher) = {
+        let live = read(&state.live);
+        (
+            live.feeds.iter().filter(|f| f.enabled).count(),
+            live.dispatcher.clone(),
+        )
+    };
+    let gauges = on_store(&state, |s| Ok((s.stats()?, s.outbox()?))).await;
+    let (store, outbox) = match gauges {
+        Ok((stats, outbox)) => (Some(stats), outbox),
+        Err(_) => (None, Vec::new()),
+    };
+    let alerts = dispatcher
+        .counters()
+        .into_iter()
+        .map(|(alert, c)| {
+            use std::sync::atomic::Ordering::Relaxed;
+            let pending = outbox
+                .iter()
+                .filter(|e| e.alert == alert && e.state == OutboxState::Pending)
+                .count() as u64;
+            AlertFigures {
+                sent: c.sent.load(Relaxed),
+                failed: c.failed.load(Relaxed),
+                dead_total: c.dead.load(Relaxed),
+                pending,
+                alert,
+            }
+        })
+        .collect();
+    let text = state.metrics.render(&Snapshot {
+        store,
+        feeds,
+        alerts,
+        uptime: state.started.elapsed(),
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+fn read(live: &RwLock<Live>) -> std::sync::RwLockReadGuard<'_, Live> {
+    // A panic while holding the lock cannot leave `Live` half-replaced
+    // (it is swapped field by field); serve what is there.
+    live.read().unwrap_or_else(|e| e.into_inner())
+}
