@@ -472,3 +472,20 @@ fn parse_prometheus(text: &str) {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_are_one_object_a_line() {
+    let server = FeedServer::start().await;
+    let cfg = TestConfig::new(&[("Missing", server.url("/missing.xml"))], "");
+    let out = newshound_async(&cfg.path(), &["run", "--once", "--log-format", "json"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(!lines.is_empty(), "the failing feed is logged");
+    for line in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string(), "{line}");
+    }
+    assert!(err.contains("Missing"), "the feed is named: {err}");
+}

@@ -19,6 +19,15 @@ pub struct RunArgs {
     /// leaving them in the outbox for the next run (e.g. 30s, 2m)
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_wait)]
     pub alert_wait: std::time::Duration,
+    /// Log line format, overriding [log] format: text, or json (one object a line, for log shippers)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
@@ -28,7 +37,11 @@ fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
 pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
     let config = load_config(config_path)?;
     let log = config.settings.log.clone();
-    init_logging(&log.level, log.format == "json");
+    let json = match args.log_format {
+        Some(f) => f == LogFormat::Json,
+        None => log.format == "json",
+    };
+    init_logging(&log.level, json);
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }

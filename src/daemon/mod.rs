@@ -345,7 +345,14 @@ impl Runner {
         };
         runner.hits_today.1 = runner.count_stored_today().await;
         runner.schedule(feeds, false);
-        tracing::info!(feeds = runner.due.len(), "service started");
+        match runner.due.values().map(|(t, _)| *t).max() {
+            Some(last) => tracing::info!(
+                feeds = runner.due.len(),
+                "service started; every feed is polled by {} (first polls are spread over one interval)",
+                last.with_timezone(&chrono::Local).format("%H:%M:%S")
+            ),
+            None => tracing::warn!("service started with no feed to poll; add some to feeds.toml and send SIGHUP"),
+        }
         runner.update_status(None).await;
         runner.notifier.notify("READY=1");
         Ok(runner)
