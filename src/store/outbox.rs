@@ -95,22 +95,17 @@ impl Store {
             .collect())
     }
 
-    /// Rewrites entries (after an attempt), keeping only those still present:
-    /// an entry removed meanwhile (an operator's retry raced it) is not revived.
+    /// Rewrites entries (after an attempt). An entry no longer in the
+    /// outbox (delivered by a digest, or removed meanwhile) is not revived.
     pub fn update_outbox(&self, entries: &[OutboxEntry]) -> Result<(), StoreError> {
         for entry in entries {
             let key = entry.seq.to_be_bytes();
             let value = encode_json(&self.path, "outbox", entry)?;
-            let current = self
-                .outbox
-                .get(key)
+            // Replace only what is there: `fetch_and_update` leaves an
+            // absent key absent.
+            self.outbox
+                .fetch_and_update(key, |current| current.map(|_| value.clone()))
                 .map_err(|e| self.sled_error("outbox", e))?;
-            if let Some(current) = current {
-                self.outbox
-                    .compare_and_swap(key, Some(current), Some(value))
-                    .map_err(|e| self.sled_error("outbox", e))?
-                    .ok(); // lost a race with `alerts retry`: theirs wins
-            }
         }
         Ok(())
     }
