@@ -404,6 +404,14 @@ async fn metrics_parse_as_prometheus_text_and_move_after_a_poll() {
     assert!(sample(&text, "newshound_store_size_bytes").unwrap() > 0.0);
     let health = client.get(format!("{url}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+    // Over TCP nothing can be changed: there is no authentication there.
+    let retry = client
+        .post(format!("{url}/v1/alerts/retry"))
+        .json(&serde_json::json!({"all_dead": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 404);
     let first = sample(&text, "newshound_polls_total{result=\"ok\"}").unwrap()
         + sample(&text, "newshound_polls_total{result=\"not_modified\"}").unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;

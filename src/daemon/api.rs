@@ -8,7 +8,7 @@
 //! | `GET /v1/hits/{id}` | one hit by id or unique prefix; 404, 409 when ambiguous |
 //! | `GET /v1/feeds/status` | every configured feed with its stored health |
 //! | `GET /v1/alerts` | the outbox: pending and dead alerts |
-//! | `POST /v1/alerts/retry` | `{"id": "…"}` or `{"all_dead": true}`: queue again |
+//! | `POST /v1/alerts/retry` | `{"id": "…"}` or `{"all_dead": true}`: queue again (socket only) |
 //! | `GET /v1/stats` | store sizes, uptime, the status line |
 //! | `GET /healthz` | `ok` while the store answers, else 503 |
 //! | `GET /metrics` | Prometheus text |
@@ -67,18 +67,29 @@ pub enum ApiError {
     Tcp { addr: String, source: io::Error },
 }
 
+/// Who may change something through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The Unix socket: its mode (0660) already limits it to the service's group.
+    ReadWrite,
+    /// The TCP listener has no authentication: it reads, it never changes.
+    ReadOnly,
+}
+
 /// The API's routes over `state`.
-pub fn router(state: ApiState) -> Router {
-    Router::new()
+pub fn router(state: ApiState, access: Access) -> Router {
+    let mut router = Router::new()
         .route("/v1/hits", get(hits))
         .route("/v1/hits/{id}", get(hit))
         .route("/v1/feeds/status", get(feed_status))
         .route("/v1/alerts", get(alerts))
-        .route("/v1/alerts/retry", post(retry))
         .route("/v1/stats", get(stats))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(state)
+        .route("/metrics", get(metrics));
+    if access == Access::ReadWrite {
+        router = router.route("/v1/alerts/retry", post(retry));
+    }
+    router.with_state(state)
 }
 
 /// Binds the Unix socket: a stale file (no process answers) is replaced;

@@ -316,13 +316,18 @@ impl Runner {
         spawn_server(
             &mut api_tasks,
             socket,
-            api::router(state.clone()),
+            api::router(state.clone(), api::Access::ReadWrite),
             api_stopped.clone(),
         );
         if let Some(addr) = &settings.api.listen {
             let tcp = api::bind_tcp(addr).await?;
             tracing::info!(%addr, "metrics and API listening on TCP");
-            spawn_server(&mut api_tasks, tcp, api::router(state), api_stopped);
+            spawn_server(
+                &mut api_tasks,
+                tcp,
+                api::router(state, api::Access::ReadOnly),
+                api_stopped,
+            );
         }
         let watchdog = notify::watchdog_interval()
             .filter(|_| notifier.is_enabled())
@@ -351,7 +356,9 @@ impl Runner {
                 "service started; every feed is polled by {} (first polls are spread over one interval)",
                 last.with_timezone(&chrono::Local).format("%H:%M:%S")
             ),
-            None => tracing::warn!("service started with no feed to poll; add some to feeds.toml and send SIGHUP"),
+            None => tracing::warn!(
+                "service started with no feed to poll; add some to feeds.toml and send SIGHUP"
+            ),
         }
         runner.update_status(None).await;
         runner.notifier.notify("READY=1");
