@@ -288,3 +288,36 @@ fn an_unknown_topic_in_an_alert_is_an_error() {
         "{err}"
     );
 }
+
+/// An analyst has neither the service's environment nor its secret files:
+/// the commands that only read must work without them; `check` (run by the
+/// administrator, with the secrets) still insists.
+#[test]
+fn reading_commands_need_no_alert_secrets() {
+    let cfg = TestConfig::new(&[], "");
+    cfg.append(
+        "[[alert]]\nname = \"a\"\nkind = \"slack\"\nurl = \"${NH_TEST_UNSET_SECRET}\"\n\n\
+         [[alert]]\nname = \"b\"\nkind = \"webhook\"\nurl_file = \"/nonexistent/secret\"\n",
+    );
+    for args in [
+        &["hits", "list"][..],
+        &["feeds", "list"],
+        &["feeds", "status"],
+        &["alerts", "list"],
+        &["classify", "--title", "spying on a lab", "-"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_newshound"))
+            .arg("--config")
+            .arg(cfg.path())
+            .args(args)
+            .env_remove("NH_TEST_UNSET_SECRET")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let check = newshound(&cfg.path(), &["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let err = stderr(&check);
+    assert!(err.contains("NH_TEST_UNSET_SECRET is not set"), "{err}");
+}

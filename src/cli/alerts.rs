@@ -7,7 +7,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::output::{fit, out, print_json};
 use super::source::Source;
-use super::{CmdResult, Failure, load_config};
+use super::{CmdResult, Failure, load_config, load_config_for_reading};
 use crate::alert::template::sample_hit;
 use crate::alert::{Event, HitSummary, Message, Outgoing, SendError, Sink};
 use crate::store::{MIN_PREFIX_CHARS, OutboxState, RetrySelection};
@@ -50,7 +50,7 @@ pub fn alerts(config_path: &Path, cmd: AlertsCommand) -> CmdResult {
 }
 
 fn list(config_path: &Path, format: Format) -> CmdResult {
-    let rows = Source::open(load_config(config_path)?)?.outbox()?;
+    let rows = Source::open(load_config_for_reading(config_path)?)?.outbox()?;
     match format {
         Format::Json => print_json(&rows),
         Format::Table => {
@@ -106,7 +106,7 @@ fn retry(config_path: &Path, id: Option<String>, all_dead: bool) -> CmdResult {
         Some(id) => RetrySelection::Id(id),
         None => RetrySelection::AllDead,
     };
-    let n = Source::open(load_config(config_path)?)?.retry(&selection)?;
+    let n = Source::open(load_config_for_reading(config_path)?)?.retry(&selection)?;
     match (n, &selection) {
         (0, RetrySelection::Id(id)) => Err(Failure::input(anyhow::anyhow!(
             "no alert in the outbox has a delivery or hit id starting with {id:?} (see `newshound alerts list`)"

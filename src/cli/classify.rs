@@ -8,7 +8,7 @@ use chrono::Utc;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::{CmdResult, Failure, load_config};
+use super::{CmdResult, Failure, load_config_for_reading};
 use crate::classify::Classifier;
 use crate::lang::LanguageDetector;
 use crate::model::{Classification, TopicResult};
@@ -35,7 +35,7 @@ pub struct ClassifyArgs {
 }
 
 pub fn classify(config_path: &Path, args: ClassifyArgs) -> CmdResult {
-    let config = load_config(config_path)?;
+    let config = load_config_for_reading(config_path)?;
     let detector = LanguageDetector::new(&config.settings.languages).map_err(Failure::input)?;
     let classifier = Classifier::new(detector, config.topics.matcher);
     if args.batch {

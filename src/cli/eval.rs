@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{CmdResult, Failure, load_config};
+use super::{CmdResult, Failure, load_config_for_reading};
 use crate::classify::Classifier;
 use crate::eval::{Counts, LabelledText, Report, check_labels, evaluate};
 use crate::lang::LanguageDetector;
@@ -29,7 +29,7 @@ pub struct EvalArgs {
 }
 
 pub fn eval(config_path: &Path, args: EvalArgs) -> CmdResult {
-    let config = load_config(config_path)?;
+    let config = load_config_for_reading(config_path)?;
     let detector = LanguageDetector::new(&config.settings.languages).map_err(Failure::input)?;
     let classifier = Classifier::new(detector, config.topics.matcher);
     let texts = read_labelled(&args.files)?;

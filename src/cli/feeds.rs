@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::output::{fit, print_json};
 use super::source::Source;
-use super::{CmdResult, Failure, load_config};
+use super::{CmdResult, Failure, load_config_for_reading};
 use crate::config::opml::{OpmlFeed, append_to_feeds_toml, parse_opml, render_opml};
-use crate::config::{FeedConfig, Settings};
+use crate::config::{Alerts, FeedConfig, Settings};
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
@@ -39,11 +39,11 @@ pub enum Format {
 
 pub fn feeds(config_path: &Path, cmd: FeedsCommand) -> CmdResult {
     match cmd {
-        FeedsCommand::List { format } => list(&load_config(config_path)?.feeds, format),
+        FeedsCommand::List { format } => list(&load_config_for_reading(config_path)?.feeds, format),
         FeedsCommand::Status { format } => status(config_path, format),
         FeedsCommand::ImportOpml { file } => import(config_path, &file),
         FeedsCommand::ExportOpml => {
-            let config = load_config(config_path)?;
+            let config = load_config_for_reading(config_path)?;
             let feeds: Vec<OpmlFeed> = config
                 .feeds
                 .iter()
@@ -113,7 +113,7 @@ fn list(feeds: &[FeedConfig], format: Format) -> CmdResult {
 }
 
 fn status(config_path: &Path, format: Format) -> CmdResult {
-    let rows = Source::open(load_config(config_path)?)?.feed_status()?;
+    let rows = Source::open(load_config_for_reading(config_path)?)?.feed_status()?;
     match format {
         Format::Json => print_json(&rows),
         Format::Table => {
@@ -166,11 +166,14 @@ fn when(t: Option<DateTime<Utc>>) -> String {
 
 fn import(config_path: &Path, opml_path: &Path) -> CmdResult {
     // Only the main file: feeds.toml may not exist yet, or be the thing being fixed.
-    let settings = Settings::load(config_path).map_err(|d| {
-        Failure::input(
-            anyhow::Error::new(crate::config::Diagnostics(d)).context("invalid configuration"),
-        )
-    })?;
+    let settings = match Settings::load_partial_with(config_path, Alerts::Skip) {
+        Ok((settings, diags)) if diags.is_empty() => settings,
+        Ok((_, d)) | Err(d) => {
+            return Err(Failure::input(
+                anyhow::Error::new(crate::config::Diagnostics(d)).context("invalid configuration"),
+            ));
+        }
+    };
     let text = std::fs::read_to_string(opml_path)
         .map_err(|e| Failure::input(anyhow::anyhow!("cannot read {}: {e}", opml_path.display())))?;
     let found = parse_opml(&text)

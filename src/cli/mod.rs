@@ -96,16 +96,26 @@ pub fn run(cli: Cli) -> CmdResult {
     }
 }
 
-/// Loads the configuration, turning its diagnostics into an exit-1 failure.
+/// Loads the whole configuration, alerts and their secrets included,
+/// turning its diagnostics into an exit-1 failure (`run`, `check`, `alerts test`).
 fn load_config(path: &Path) -> Result<Config, Failure> {
-    Config::load(path).map_err(|diags| {
-        let count = diags.0.len();
-        Failure::input(anyhow::anyhow!(
-            "{count} problem{} in the configuration loaded from {}:\n{diags}",
-            if count == 1 { "" } else { "s" },
-            path.display()
-        ))
-    })
+    Config::load(path).map_err(|diags| config_failure(path, diags))
+}
+
+/// Loads the configuration without the `[[alert]]` entries: for the
+/// commands that only read, which an analyst without the service's secrets
+/// (its environment, its secret files) must be able to run.
+fn load_config_for_reading(path: &Path) -> Result<Config, Failure> {
+    Config::load_without_alerts(path).map_err(|diags| config_failure(path, diags))
+}
+
+fn config_failure(path: &Path, diags: config::Diagnostics) -> Failure {
+    let count = diags.0.len();
+    Failure::input(anyhow::anyhow!(
+        "{count} problem{} in the configuration loaded from {}:\n{diags}",
+        if count == 1 { "" } else { "s" },
+        path.display()
+    ))
 }
 
 /// A store that cannot be opened is a runtime failure; a locked one says who holds it.

@@ -109,12 +109,21 @@ impl SourceFile {
     /// Parses the whole file into a spanned tree, with `${VAR}` substituted in
     /// every string value. Syntax errors and unset variables are all reported.
     pub fn parse(&self) -> Result<DeTable<'_>, Vec<Diagnostic>> {
+        self.parse_without(&[])
+    }
+
+    /// Like [`SourceFile::parse`], with the top-level keys in `skip` left
+    /// out of the tree altogether (their `${VAR}`s are not looked up).
+    pub fn parse_without(&self, skip: &[&str]) -> Result<DeTable<'_>, Vec<Diagnostic>> {
         let (mut root, errors) = DeTable::parse_recoverable(&self.text);
         if !errors.is_empty() {
             return Err(errors
                 .iter()
                 .map(|e| self.diag(e.span(), "", e.message().to_string()))
                 .collect());
+        }
+        for key in skip {
+            root.get_mut().remove(*key);
         }
         let mut diags = Vec::new();
         for (key, value) in root.get_mut().iter_mut() {

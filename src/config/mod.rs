@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub use alerts::{ALERT_KINDS, AlertFilter, AlertSpec, AlertTarget, DeliveryPolicy, Secret};
 pub use diag::{Diagnostic, Diagnostics, SourceFile, expand_env};
 pub use feeds::{FeedConfig, load_feeds};
-pub use settings::{ApiSettings, LogSettings, PollSettings, Settings, StoreSettings};
+pub use settings::{Alerts, ApiSettings, LogSettings, PollSettings, Settings, StoreSettings};
 pub use topics::{TopicSet, load_topics};
 pub use units::{parse_duration, parse_size};
 
@@ -59,13 +59,25 @@ impl Config {
     /// Loads and validates the main file and everything it names. All
     /// problems of all files come back together.
     pub fn load(path: &Path) -> Result<Config, Diagnostics> {
+        Config::load_with(path, Alerts::Load)
+    }
+
+    /// [`Config::load`] for commands that only read (queries, classify):
+    /// the `[[alert]]` entries are left out, so that a user without the
+    /// service's secrets can still use them.
+    pub fn load_without_alerts(path: &Path) -> Result<Config, Diagnostics> {
+        Config::load_with(path, Alerts::Skip)
+    }
+
+    fn load_with(path: &Path, alerts: Alerts) -> Result<Config, Diagnostics> {
         // A directory stands for its newshound.toml (the bench passes a directory).
         let path = if path.is_dir() {
             path.join("newshound.toml")
         } else {
             path.to_path_buf()
         };
-        let (settings, mut diags) = Settings::load_partial(&path).map_err(Diagnostics)?;
+        let (settings, mut diags) =
+            Settings::load_partial_with(&path, alerts).map_err(Diagnostics)?;
         let (feeds, feeds_ok) = match load_feeds(&settings.feeds_file, &settings.languages) {
             Ok(f) => (f, true),
             Err(mut d) => {

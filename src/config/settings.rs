@@ -255,8 +255,19 @@ impl Settings {
     /// values, and the problems found, so that the files the settings name
     /// can be checked too. Fails only when the file cannot be read or parsed.
     pub fn load_partial(path: &Path) -> Result<(Settings, Vec<Diagnostic>), Vec<Diagnostic>> {
+        Settings::load_partial_with(path, Alerts::Load)
+    }
+
+    /// [`Settings::load_partial`], loading the `[[alert]]` entries or not.
+    pub fn load_partial_with(
+        path: &Path,
+        alerts_wanted: Alerts,
+    ) -> Result<(Settings, Vec<Diagnostic>), Vec<Diagnostic>> {
         let file = SourceFile::read(path).map_err(|d| vec![d])?;
-        let root = file.parse()?;
+        let root = match alerts_wanted {
+            Alerts::Load => file.parse()?,
+            Alerts::Skip => file.parse_without(&["alert"])?,
+        };
         let mut diags = Vec::new();
         reject_unknown_keys(&file, &root, &SECTIONS, &mut diags);
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -403,6 +414,17 @@ impl Settings {
         }
         out
     }
+}
+
+/// Whether to read the `[[alert]]` entries. Only the commands that deliver
+/// alerts need them, and only they can resolve their secrets: an analyst
+/// querying hits has neither the service's environment nor its secret files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alerts {
+    Load,
+    /// Leave them out entirely: `Settings::alerts` is empty, their
+    /// `${VAR}`s and `*_file`s are not read, their mistakes not reported.
+    Skip,
 }
 
 /// Resolves a path from a configuration file against the file's directory,
