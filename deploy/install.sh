@@ -51,7 +51,7 @@ done
 
 # A relative BINARY is relative to where the script was started; the files
 # to install are relative to the checkout.
-case ${binary:=} in
+case $binary in
 "") ;;
 /*) ;;
 *) binary=$(pwd)/$binary ;;
