@@ -766,3 +766,68 @@ fn lock_child_opens_held_store() {
         Ok(_) => panic!("opened a store another process holds"),
     }
 }
+
+#[test]
+fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
+    use newshound::store::{OutboxEntry, OutboxState, RetrySelection};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let now = Utc::now();
+    // Names that JSON escapes, to check the byte pre-filter of pending_for.
+    let alerts = ["team \"chat\"", "zespół", "team"];
+    let entries = |id: &str| -> Vec<OutboxEntry> {
+        alerts
+            .iter()
+            .map(|a| OutboxEntry::new(format!("{id}-{a}"), a, id, now))
+            .collect()
+    };
+    assert!(store.insert_hit(&hit("h1", 0), &entries("h1")).unwrap());
+    assert!(store.insert_hit(&hit("h2", 1), &entries("h2")).unwrap());
+    // A duplicate hit writes no second set of entries.
+    assert!(!store.insert_hit(&hit("h1", 0), &entries("h1")).unwrap());
+    assert_eq!(store.outbox().unwrap().len(), 6);
+    for a in alerts {
+        let mine = store.pending_for(a).unwrap();
+        assert_eq!(mine.len(), 2, "{a}");
+        assert!(mine.iter().all(|e| e.alert == a));
+        assert!(mine[0].seq < mine[1].seq, "oldest first");
+    }
+    assert_eq!(store.hit("h1").unwrap().unwrap().alert_status, "pending");
+
+    // Dead entries are not pending; delivered ones are gone; the hit's
+    // status follows.
+    let mut team = store.pending_for("team").unwrap();
+    team[0].state = OutboxState::Dead;
+    store.update_outbox(&team[..1]).unwrap();
+    assert_eq!(store.pending_for("team").unwrap().len(), 1);
+    let h1_rest: Vec<u64> = store
+        .outbox()
+        .unwrap()
+        .iter()
+        .filter(|e| e.hit_id == "h1" && e.state == OutboxState::Pending)
+        .map(|e| e.seq)
+        .collect();
+    store.remove_outbox(&h1_rest).unwrap();
+    assert_eq!(store.get_hit("h1").unwrap().unwrap().alert_status, "dead");
+    assert_eq!(
+        store
+            .retry_outbox(&RetrySelection::AllDead, Utc::now())
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.get_hit("h1").unwrap().unwrap().alert_status,
+        "pending"
+    );
+    let last: Vec<u64> = store
+        .pending_for("team")
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    store.remove_outbox(&last).unwrap();
+    assert_eq!(store.get_hit("h1").unwrap().unwrap().alert_status, "sent");
+    // A removed entry is not revived by a late update.
+    store.update_outbox(&team[..1]).unwrap();
+    assert!(store.outbox().unwrap().iter().all(|e| e.seq != team[0].seq));
+}

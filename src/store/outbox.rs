@@ -87,12 +87,28 @@ impl Store {
     }
 
     /// The pending entries of one alert, oldest first.
+    ///
+    /// Each worker asks this before every message, and a long outage can
+    /// leave thousands of entries: records are matched on their JSON bytes
+    /// first (`"alert":"name"` and `"state":"pending"` cannot occur inside a
+    /// JSON string, whose quotes are escaped) and only the matches decoded.
     pub fn pending_for(&self, alert: &str) -> Result<Vec<OutboxEntry>, StoreError> {
-        Ok(self
-            .outbox()?
-            .into_iter()
-            .filter(|e| e.state == OutboxState::Pending && e.alert == alert)
-            .collect())
+        let name = encode_json(&self.path, "outbox", &alert)?;
+        let mut wanted = b"\"alert\":".to_vec();
+        wanted.extend_from_slice(&name);
+        let pending = br#""state":"pending""#;
+        let mut out = Vec::new();
+        for kv in self.outbox.iter() {
+            let (key, value) = kv.map_err(|e| self.sled_error("outbox", e))?;
+            if !contains(&value, &wanted) || !contains(&value, pending) {
+                continue;
+            }
+            let entry = self.decode_outbox(&key, &value)?;
+            if entry.state == OutboxState::Pending && entry.alert == alert {
+                out.push(entry);
+            }
+        }
+        Ok(out)
     }
 
     /// Rewrites entries (after an attempt). An entry no longer in the
@@ -169,6 +185,10 @@ impl Store {
         entry.seq = u64::from_be_bytes(seq);
         Ok(entry)
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 impl Store {
