@@ -167,7 +167,7 @@ fn parse_contained(text: &str, base: Option<&Url>) -> Result<feed_rs::model::Fee
         // Markup is removed by `html::to_text`; sanitising first would only cost time.
         .sanitize_content(false)
         .build();
-    match catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes()))) {
+    match fenced(|| parser.parse(text.as_bytes())) {
         Ok(result) => result,
         Err(panic) => {
             let message = panic
@@ -180,6 +180,31 @@ fn parse_contained(text: &str, base: Option<&Url>) -> Result<feed_rs::model::Fee
             )))
         }
     }
+}
+
+thread_local! {
+    /// Set while a fenced call runs on this thread.
+    static FENCED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into an `Err` — without the panic message the
+/// default hook would print to standard error: the panic becomes the feed's
+/// parse error, logged with the feed's name like any other. Panics anywhere
+/// else still reach the previous hook.
+fn fenced<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !FENCED.with(|f| f.get()) {
+                previous(info);
+            }
+        }));
+    });
+    FENCED.with(|flag| flag.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    FENCED.with(|flag| flag.set(false));
+    result
 }
 
 #[cfg(test)]
@@ -196,6 +221,15 @@ mod tests {
                 .map(|d| d.with_timezone(&Utc))
                 .unwrap_or_default(),
         }
+    }
+
+    #[test]
+    fn a_fenced_panic_is_an_error_and_the_fence_comes_down_after() {
+        let r = fenced(|| -> u8 { panic!("feed-rs gave up") });
+        let panic = r.expect_err("the panic is caught");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"feed-rs gave up"));
+        assert!(!FENCED.with(|f| f.get()));
+        assert_eq!(fenced(|| 7).ok(), Some(7));
     }
 
     #[test]
