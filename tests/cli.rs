@@ -609,3 +609,40 @@ fn a_closed_stdout_pipe_ends_quietly() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feeds_reset_without_the_service_clears_a_gone_feed() {
+    let server = FeedServer::start().await;
+    server.serve(
+        "/wire.xml",
+        Route::feed(read_fixture("feeds/wire-en.xml")).then(common::Scripted::status(410)),
+    );
+    let cfg = TestConfig::new(&[("Wire", server.url("/wire.xml"))], "");
+    let first = newshound_async(&cfg.path(), &["run", "--once"]).await;
+    assert!(
+        stdout(&first).contains("0 failed, 1 gone"),
+        "{}",
+        stdout(&first)
+    );
+    let skipped = newshound_async(&cfg.path(), &["run", "--once"]).await;
+    assert!(
+        stdout(&skipped).starts_with("feeds: 0 ok"),
+        "{}",
+        stdout(&skipped)
+    );
+    assert_eq!(server.requests("/wire.xml").len(), 1);
+
+    let reset = newshound_async(&cfg.path(), &["feeds", "reset", "Wire"]).await;
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert!(
+        stdout(&reset).contains("polled again from the next `newshound run`"),
+        "{}",
+        stdout(&reset)
+    );
+    let again = newshound_async(&cfg.path(), &["run", "--once"]).await;
+    assert!(
+        stdout(&again).starts_with("feeds: 1 ok") && stdout(&again).contains("new hits: 2"),
+        "{}",
+        stdout(&again)
+    );
+}

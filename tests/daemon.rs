@@ -497,3 +497,55 @@ async fn json_logs_are_one_object_a_line() {
     }
     assert!(err.contains("Missing"), "the feed is named: {err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feeds_reset_brings_a_gone_feed_back() {
+    let server = FeedServer::start().await;
+    server.serve(
+        "/wire.xml",
+        Route::feed(read_fixture("feeds/wire-en.xml")).then(common::Scripted::status(410)),
+    );
+    let cfg = TestConfig::new(&[("Wire", server.url("/wire.xml"))], "interval = \"1s\"");
+    let child = start(&cfg.path(), &[]);
+    wait_until("the feed answers 410", || {
+        !server.requests("/wire.xml").is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        server.requests("/wire.xml").len(),
+        1,
+        "a gone feed is not polled again"
+    );
+
+    let unknown = newshound_async(&cfg.path(), &["feeds", "reset", "Nope"]).await;
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    let reset = newshound_async(&cfg.path(), &["feeds", "reset", "Wire"]).await;
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    assert!(
+        stdout(&reset).contains("the service polls it now"),
+        "{}",
+        stdout(&reset)
+    );
+    wait_until("the feed is polled again", || {
+        server.requests("/wire.xml").len() >= 2
+    })
+    .await;
+    let mut hits = Vec::new();
+    for _ in 0..100 {
+        hits = hits_json(&cfg).await;
+        if hits.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hits.len(), 2);
+
+    signal(&child, "TERM");
+    let (code, err) = wait_exit(child, Duration::from_secs(12)).await;
+    assert_eq!(code, Some(0), "{err}");
+    let status = newshound_async(&cfg.path(), &["feeds", "status", "--format", "json"]).await;
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(rows[0]["gone"], false);
+    assert_eq!(rows[0]["error_count"], 0);
+}

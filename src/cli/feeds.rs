@@ -25,6 +25,11 @@ pub enum FeedsCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Forget a feed's failures (also a 410 Gone), so that it is polled again at once
+    Reset {
+        /// The feed's name, as in feeds.toml
+        name: String,
+    },
     /// Append the feeds of an OPML file to feeds.toml, keeping its comments; duplicates are skipped
     ImportOpml { file: PathBuf },
     /// Print the configured feeds as OPML
@@ -41,6 +46,7 @@ pub fn feeds(config_path: &Path, cmd: FeedsCommand) -> CmdResult {
     match cmd {
         FeedsCommand::List { format } => list(&load_config_for_reading(config_path)?.feeds, format),
         FeedsCommand::Status { format } => status(config_path, format),
+        FeedsCommand::Reset { name } => reset(config_path, &name),
         FeedsCommand::ImportOpml { file } => import(config_path, &file),
         FeedsCommand::ExportOpml => {
             let config = load_config_for_reading(config_path)?;
@@ -162,6 +168,21 @@ fn when(t: Option<DateTime<Utc>>) -> String {
         || "never".to_string(),
         |t| t.with_timezone(&Local).format("%m-%d %H:%M").to_string(),
     )
+}
+
+fn reset(config_path: &Path, name: &str) -> CmdResult {
+    let source = Source::open(load_config_for_reading(config_path)?)?;
+    match source.reset_feed(name)? {
+        Some(url) if source.is_service() => super::output::out(&format!(
+            "feed {name:?} ({url}): failures forgotten; the service polls it now\n"
+        )),
+        Some(url) => super::output::out(&format!(
+            "feed {name:?} ({url}): failures forgotten; it is polled again from the next `newshound run`\n"
+        )),
+        None => Err(Failure::input(anyhow::anyhow!(
+            "no feed named {name:?}; `newshound feeds list` shows the names"
+        ))),
+    }
 }
 
 fn import(config_path: &Path, opml_path: &Path) -> CmdResult {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::Failure;
 use crate::config::Config;
-use crate::daemon::api::{RetryAnswer, RetryRequest};
+use crate::daemon::api::{ResetAnswer, ResetRequest, RetryAnswer, RetryRequest};
 use crate::model::Hit;
 use crate::store::{HitQuery, RetrySelection, Store, StoreError};
 use crate::views::{self, FeedStatus, OutboxRow};
@@ -83,6 +83,33 @@ impl Source {
             Source::Api(api) => api.get::<_, ()>("/v1/alerts", None),
             Source::Store(store, _) => views::outbox_rows(store).map_err(Failure::runtime),
         }
+    }
+
+    /// Forgets a feed's failures (a 410 Gone too); a running service polls
+    /// it at once. `None` when no feed has that name.
+    pub fn reset_feed(&self, name: &str) -> Result<Option<String>, Failure> {
+        match self {
+            Source::Api(api) => {
+                let request = ResetRequest {
+                    name: name.to_string(),
+                };
+                let answer: Option<ResetAnswer> =
+                    api.call(api.client.post(url("/v1/feeds/reset")).json(&request))?;
+                Ok(answer.map(|a| a.url))
+            }
+            Source::Store(store, config) => {
+                let Some(feed) = config.feeds.iter().find(|f| f.name == name) else {
+                    return Ok(None);
+                };
+                store.reset_feed(&feed.url).map_err(Failure::runtime)?;
+                Ok(Some(feed.url.clone()))
+            }
+        }
+    }
+
+    /// Whether a running service answers (rather than the store directly).
+    pub fn is_service(&self) -> bool {
+        matches!(self, Source::Api(_))
     }
 
     /// Queues alerts again; the running service sends them at once.

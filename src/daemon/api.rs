@@ -9,6 +9,7 @@
 //! | `GET /v1/feeds/status` | every configured feed with its stored health |
 //! | `GET /v1/alerts` | the outbox: pending and dead alerts |
 //! | `POST /v1/alerts/retry` | `{"id": "…"}` or `{"all_dead": true}`: queue again (socket only) |
+//! | `POST /v1/feeds/reset` | `{"name": "…"}`: forget a feed's failures (410 too), poll it now (socket only) |
 //! | `GET /v1/stats` | store sizes, uptime, the status line |
 //! | `GET /healthz` | `ok` while the store answers, else 503 |
 //! | `GET /metrics` | Prometheus text |
@@ -42,6 +43,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     pub live: Arc<RwLock<Live>>,
     pub started: Instant,
+    /// Requests to the service loop (`feeds reset` puts a feed back on the schedule).
+    pub control: tokio::sync::mpsc::Sender<super::Control>,
 }
 
 /// The parts of the running service a reload replaces.
@@ -87,7 +90,9 @@ pub fn router(state: ApiState, access: Access) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
     if access == Access::ReadWrite {
-        router = router.route("/v1/alerts/retry", post(retry));
+        router = router
+            .route("/v1/alerts/retry", post(retry))
+            .route("/v1/feeds/reset", post(reset_feed));
     }
     router.with_state(state)
 }
@@ -232,6 +237,42 @@ async fn retry(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> 
         }
         Err(p) => p.into_response(),
     }
+}
+
+/// The body of `POST /v1/feeds/reset`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetRequest {
+    pub name: String,
+}
+
+/// The answer of `POST /v1/feeds/reset`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetAnswer {
+    pub url: String,
+}
+
+async fn reset_feed(State(state): State<ApiState>, Json(req): Json<ResetRequest>) -> Response {
+    let feed = read(&state.live)
+        .feeds
+        .iter()
+        .find(|f| f.name == req.name)
+        .cloned();
+    let Some(feed) = feed else {
+        return Problem(
+            StatusCode::NOT_FOUND,
+            format!("the service polls no feed named {:?}", req.name),
+        )
+        .into_response();
+    };
+    let url = feed.url.clone();
+    if let Err(p) = on_store(&state, move |s| s.reset_feed(&url)).await {
+        return p.into_response();
+    }
+    let _ = state
+        .control
+        .send(super::Control::PollNow(feed.name.clone()))
+        .await;
+    Json(ResetAnswer { url: feed.url }).into_response()
 }
 
 async fn stats(State(state): State<ApiState>) -> Response {

@@ -55,12 +55,15 @@ pub enum StartError {
 }
 
 /// What the outside world asks of a running service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Control {
     /// Stop gracefully (SIGTERM, SIGINT).
     Stop,
     /// Read the configuration again (SIGHUP).
     Reload,
+    /// Poll this feed now and keep polling it (`feeds reset`, after its
+    /// state was cleared): it may have been dropped from the schedule as gone.
+    PollNow(String),
 }
 
 /// Everything the service runs with, built from a validated configuration.
@@ -279,6 +282,8 @@ struct Runner {
     due: BTreeMap<String, (DateTime<Utc>, FeedConfig)>,
     api_stop: watch::Sender<bool>,
     api_tasks: JoinSet<()>,
+    /// Requests from the API (`feeds reset`), beside the signals' ones.
+    requests: mpsc::Receiver<Control>,
     watchdog: Option<tokio::task::JoinHandle<()>>,
     rng: fastrand::Rng,
     /// Hits stored today (UTC): the day, and the count.
@@ -303,11 +308,13 @@ impl Runner {
             dispatcher: dispatcher.clone(),
             status: "starting".into(),
         }));
+        let (request_tx, requests) = mpsc::channel(16);
         let state = ApiState {
             store: ctx.store.clone(),
             metrics: metrics.clone(),
             live: live.clone(),
             started: Instant::now(),
+            control: request_tx,
         };
         let (api_stop, api_stopped) = watch::channel(false);
         let mut api_tasks = JoinSet::new();
@@ -344,6 +351,7 @@ impl Runner {
             due: BTreeMap::new(),
             api_stop,
             api_tasks,
+            requests,
             watchdog,
             rng: fastrand::Rng::new(),
             hits_today: (Utc::now().date_naive(), 0),
@@ -436,7 +444,13 @@ impl Runner {
             tokio::select! {
                 message = control.recv() => match message {
                     Some(Control::Reload) => self.reload().await,
+                    Some(Control::PollNow(name)) => self.poll_now(&name),
                     Some(Control::Stop) | None => break,
+                },
+                Some(request) = self.requests.recv() => match request {
+                    Control::PollNow(name) => self.poll_now(&name),
+                    Control::Reload => self.reload().await,
+                    Control::Stop => break,
                 },
                 Some(joined) = tasks.join_next() => match joined {
                     Ok(report) => {
@@ -517,6 +531,24 @@ impl Runner {
             tracing::error!("cannot flush the store: {e}");
         }
         tracing::info!("stopped");
+    }
+
+    /// Puts a configured feed back on the schedule, due now.
+    fn poll_now(&mut self, name: &str) {
+        let feed = read_live(&self.live)
+            .feeds
+            .iter()
+            .find(|f| f.name == name && f.enabled)
+            .cloned();
+        match feed {
+            Some(feed) => {
+                tracing::info!(feed = %name, "polled now, on request");
+                self.due.insert(feed.name.clone(), (Utc::now(), feed));
+            }
+            None => {
+                tracing::warn!(feed = %name, "asked to poll a feed that is not configured or is disabled")
+            }
+        }
     }
 
     /// Hits stored since midnight (UTC), read from the store at start: the
@@ -640,6 +672,10 @@ fn spawn_watchdog(
 
 fn write(live: &RwLock<Live>) -> std::sync::RwLockWriteGuard<'_, Live> {
     live.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read_live(live: &RwLock<Live>) -> std::sync::RwLockReadGuard<'_, Live> {
+    live.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Whether the server said 410 Gone for this feed (a small sled read, no I/O wait).

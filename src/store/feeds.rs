@@ -50,6 +50,22 @@ impl Store {
             .map_err(|e| self.sled_error("feeds", e))
     }
 
+    /// Forgets a feed's failures so that it is polled again at once: clears
+    /// the 410 Gone mark, the error count and the backoff. The validators
+    /// and the history (last success, last error, hits) stay. Returns
+    /// whether the feed had a state at all.
+    pub fn reset_feed(&self, feed_url: &str) -> Result<bool, StoreError> {
+        let Some(mut state) = self.feed_state(feed_url)? else {
+            return Ok(false);
+        };
+        state.gone = false;
+        state.error_count = 0;
+        state.next_due = None;
+        self.put_feed_state(feed_url, &state)?;
+        self.flush()?;
+        Ok(true)
+    }
+
     /// Every feed's state, ordered by URL.
     pub fn feed_states(&self) -> Result<Vec<(String, FeedState)>, StoreError> {
         self.feeds
