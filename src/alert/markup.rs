@@ -5,6 +5,9 @@
 //! written unescaped. Mentions are defused by a zero-width space after the
 //! `@`: the text reads the same, but no service sees a mention in it.
 
+/// How a sink escapes feed text for its markup (one of the functions below).
+pub type Escape = fn(&str) -> String;
+
 /// Zero-width space: breaks `@everyone` for every parser without showing.
 const ZWSP: char = '\u{200B}';
 
@@ -29,16 +32,7 @@ pub fn defuse_mentions(text: &str) -> String {
 /// Slack mrkdwn: `&`, `<` and `>` are the only characters Slack lets one
 /// escape, and escaping `<` is what turns `<!channel>` and `<@U123>` into text.
 pub fn slack(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in defuse_mentions(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
+    replace_chars(text, &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;")])
 }
 
 /// Markdown as Discord, Mattermost and Teams read it: every character that
@@ -62,15 +56,26 @@ pub fn markdown(text: &str) -> String {
 
 /// HTML text and attribute values (Telegram's HTML mode, Matrix's formatted body).
 pub fn html(text: &str) -> String {
+    replace_chars(
+        text,
+        &[
+            ('&', "&amp;"),
+            ('<', "&lt;"),
+            ('>', "&gt;"),
+            ('"', "&quot;"),
+            ('\'', "&#39;"),
+        ],
+    )
+}
+
+/// `text` with its mentions defused and each character of `table` replaced
+/// by its entity.
+fn replace_chars(text: &str, table: &[(char, &str)]) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in defuse_mentions(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match table.iter().find(|(k, _)| *k == c) {
+            Some((_, entity)) => out.push_str(entity),
+            None => out.push(c),
         }
     }
     out

@@ -97,14 +97,9 @@ fn plain_layout(m: &Message) -> String {
                 text.push('\n');
                 text.push_str(&u);
             }
-            text.push_str(&format!(
-                "\n{} · {} · {}",
-                plain(&h.feed),
-                plain(&h.language),
-                plain(&h.topic_line())
-            ));
-            if !h.terms.is_empty() {
-                text.push_str(&format!("\nMatched: {}", plain(&h.terms.join(", "))));
+            text.push_str(&format!("\n{}", h.facts(plain)));
+            if let Some(m) = h.matched(plain) {
+                text.push_str(&format!("\n{m}"));
             }
             if !h.snippet.is_empty() {
                 text.push_str(&format!("\n> {}", plain(&h.snippet)));
@@ -158,14 +153,12 @@ fn html_layout(m: &Message) -> String {
     match m {
         Message::One(h) => {
             let mut text = format!(
-                "<strong>{}</strong><br>{} · {} · {}",
+                "<strong>{}</strong><br>{}",
                 link(h.url.as_deref(), &h.title),
-                html(&h.feed),
-                html(&h.language),
-                html(&h.topic_line())
+                h.facts(html)
             );
-            if !h.terms.is_empty() {
-                text.push_str(&format!("<br>Matched: {}", html(&h.terms.join(", "))));
+            if let Some(m) = h.matched(html) {
+                text.push_str(&format!("<br>{m}"));
             }
             if !h.snippet.is_empty() {
                 text.push_str(&format!("<blockquote>{}</blockquote>", html(&h.snippet)));

@@ -38,14 +38,12 @@ pub(super) fn layout(m: &Message) -> String {
     match m {
         Message::One(h) => {
             let mut text = format!(
-                "**{}**\n{} · {} · {}",
+                "**{}**\n{}",
                 markdown_link(h.url.as_deref(), &h.title),
-                esc(&h.feed),
-                esc(&h.language),
-                esc(&h.topic_line())
+                h.facts(esc)
             );
-            if !h.terms.is_empty() {
-                text.push_str(&format!("\nMatched: {}", esc(&h.terms.join(", "))));
+            if let Some(m) = h.matched(esc) {
+                text.push_str(&format!("\n{m}"));
             }
             if !h.snippet.is_empty() {
                 text.push_str(&format!("\n> {}", esc(&h.snippet)));

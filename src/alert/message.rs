@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::markup::truncate;
+use super::markup::{Escape, truncate};
 use crate::model::Hit;
 
 /// Longest title shown (Discord's embed title allows 256).
@@ -75,6 +75,22 @@ impl HitSummary {
     /// `tech-espionage 7.5` or `a, b 7.5`.
     pub fn topic_line(&self) -> String {
         format!("{} {:.1}", self.topics.join(", "), self.score)
+    }
+
+    /// `feed · language · topic score`, each part escaped with `escape`:
+    /// the facts line of every built-in layout.
+    pub fn facts(&self, escape: Escape) -> String {
+        format!(
+            "{} · {} · {}",
+            escape(&self.feed),
+            escape(&self.language),
+            escape(&self.topic_line())
+        )
+    }
+
+    /// `Matched: word, word`, escaped; `None` when no term is listed.
+    pub fn matched(&self, escape: Escape) -> Option<String> {
+        (!self.terms.is_empty()).then(|| format!("Matched: {}", escape(&self.terms.join(", "))))
     }
 }
 

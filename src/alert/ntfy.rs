@@ -79,14 +79,9 @@ fn first_url(m: &Message) -> Option<String> {
 pub(super) fn layout(m: &Message) -> String {
     match m {
         Message::One(h) => {
-            let mut text = format!(
-                "{} · {} · {}",
-                esc(&h.feed),
-                esc(&h.language),
-                esc(&h.topic_line())
-            );
-            if !h.terms.is_empty() {
-                text.push_str(&format!("\nMatched: {}", esc(&h.terms.join(", "))));
+            let mut text = h.facts(esc);
+            if let Some(m) = h.matched(esc) {
+                text.push_str(&format!("\n{m}"));
             }
             if !h.snippet.is_empty() {
                 text.push_str(&format!("\n\n{}", esc(&h.snippet)));

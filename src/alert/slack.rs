@@ -55,15 +55,9 @@ fn link(url: Option<&str>, title: &str) -> String {
 pub(super) fn layout(m: &Message) -> String {
     match m {
         Message::One(h) => {
-            let mut text = format!(
-                "*{}*\n{} · {} · {}",
-                link(h.url.as_deref(), &h.title),
-                esc(&h.feed),
-                esc(&h.language),
-                esc(&h.topic_line())
-            );
-            if !h.terms.is_empty() {
-                text.push_str(&format!("\nMatched: {}", esc(&h.terms.join(", "))));
+            let mut text = format!("*{}*\n{}", link(h.url.as_deref(), &h.title), h.facts(esc));
+            if let Some(m) = h.matched(esc) {
+                text.push_str(&format!("\n{m}"));
             }
             if !h.snippet.is_empty() {
                 text.push_str(&format!("\n> {}", esc(&h.snippet)));

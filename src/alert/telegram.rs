@@ -170,14 +170,9 @@ fn one(h: &HitSummary, max: usize) -> String {
         } else {
             esc(&h.title)
         };
-        let mut text = format!(
-            "<b>{title}</b>\n{} · {} · {}",
-            esc(&h.feed),
-            esc(&h.language),
-            esc(&h.topic_line())
-        );
-        if !h.terms.is_empty() {
-            text.push_str(&format!("\nMatched: {}", esc(&h.terms.join(", "))));
+        let mut text = format!("<b>{title}</b>\n{}", h.facts(esc));
+        if let Some(m) = h.matched(esc) {
+            text.push_str(&format!("\n{m}"));
         }
         text
     };

@@ -14,8 +14,7 @@ use serde::Serialize;
 use super::message::HitSummary;
 use crate::model::{Hit, TermHit, TopicResult};
 
-/// How a sink escapes feed text for its markup.
-pub type Escape = fn(&str) -> String;
+pub use super::markup::Escape;
 
 #[derive(Serialize)]
 struct Context<'a> {
