@@ -51,6 +51,20 @@ fn long_hit() -> newshound::model::Hit {
     h
 }
 
+/// Sends the longest hit there is, then a digest of twenty such hits whose
+/// URLs are `url_len` characters long: what a sink must cut to its limits.
+async fn send_oversized(s: &newshound::alert::Sink, url_len: usize) {
+    s.send(&one("d1", long_hit())).await.expect("sent");
+    let hits = (0..20)
+        .map(|i| {
+            let mut h = long_hit();
+            h.url = Some(format!("https://news.example/{}?{i}", "p".repeat(url_len)));
+            h
+        })
+        .collect();
+    s.send(&digest("g1", hits)).await.expect("sent");
+}
+
 /// A 20-hit digest: 15 listed, 5 counted.
 fn twenty() -> Outgoing {
     digest(
@@ -297,19 +311,7 @@ async fn mattermost_stays_within_its_limit() {
     let mut spec = spec("team", mattermost(&r));
     spec.template = Some("{{ title }}".repeat(30));
     let s = sink(spec);
-    s.send(&one("d1", long_hit())).await.expect("sent");
-    s.send(&digest(
-        "g1",
-        (0..20)
-            .map(|i| {
-                let mut h = long_hit();
-                h.url = Some(format!("https://news.example/{}?{i}", "p".repeat(2000)));
-                h
-            })
-            .collect(),
-    ))
-    .await
-    .expect("sent");
+    send_oversized(&s, 2000).await;
     for req in r.received() {
         let text = req.json()["text"].as_str().unwrap().to_string();
         assert!(text.chars().count() <= 4000, "{}", text.chars().count());
@@ -463,19 +465,7 @@ async fn teams_digest_lists_fifteen_and_counts_the_rest() {
 async fn teams_stays_small() {
     let r = Receiver::start().await;
     let s = sink(spec("team", teams(&r)));
-    s.send(&one("d1", long_hit())).await.expect("sent");
-    s.send(&digest(
-        "g1",
-        (0..20)
-            .map(|i| {
-                let mut h = long_hit();
-                h.url = Some(format!("https://news.example/{}?{i}", "p".repeat(4000)));
-                h
-            })
-            .collect(),
-    ))
-    .await
-    .expect("sent");
+    send_oversized(&s, 4000).await;
     for req in r.received() {
         // Teams refuses a message of more than about 28 KB.
         assert!(req.body.len() < 28_000, "{}", req.body.len());
@@ -652,19 +642,7 @@ async fn matrix_event_stays_within_its_limit() {
     let mut spec = spec("team", matrix(&r, ""));
     spec.template = Some("{{ title }}".repeat(100));
     let s = sink(spec);
-    s.send(&one("d1", long_hit())).await.expect("sent");
-    s.send(&digest(
-        "g1",
-        (0..20)
-            .map(|i| {
-                let mut h = long_hit();
-                h.url = Some(format!("https://news.example/{}?{i}", "p".repeat(4000)));
-                h
-            })
-            .collect(),
-    ))
-    .await
-    .expect("sent");
+    send_oversized(&s, 4000).await;
     for req in r.received() {
         // The whole event, content and envelope, may take 65,536 bytes.
         assert!(req.body.len() < 60_000, "{}", req.body.len());
