@@ -122,7 +122,8 @@ pub struct Hit {
     pub authors: Vec<String>,
     #[serde(default)]
     pub categories: Vec<String>,
-    /// `"none"` until alerting exists; later `pending`, `sent`, `dead`.
+    /// `none` (no alert wanted it), `pending`, `sent`, `dead` (one of its
+    /// alerts was given up on) or `dropped` (an operator removed one).
     #[serde(default = "default_alert_status")]
     pub alert_status: String,
 }

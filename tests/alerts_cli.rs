@@ -321,3 +321,55 @@ fn reading_commands_need_no_alert_secrets() {
     let err = stderr(&check);
     assert!(err.contains("NH_TEST_UNSET_SECRET is not set"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_of_a_removed_alert_can_be_dropped() {
+    let server = FeedServer::start().await;
+    let r = Receiver::start().await;
+    r.set_default(Reply::status(403));
+    let cfg = wire(&server, "");
+    cfg.append(&webhook(&r.url("/hook")));
+    let run = newshound_async(&cfg.path(), &["run", "--once"]).await;
+    assert!(stdout(&run).contains("2 dead"), "{}", stdout(&run));
+
+    // The alert is removed from the configuration; its entries stay.
+    let text = std::fs::read_to_string(cfg.path()).unwrap();
+    let cut = text.find("[[alert]]").unwrap();
+    std::fs::write(cfg.path(), &text[..cut]).unwrap();
+    let list = newshound_async(&cfg.path(), &["alerts", "list", "--format", "json"]).await;
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows.len(), 2);
+
+    let both = newshound_async(
+        &cfg.path(),
+        &["alerts", "drop", "--all-dead", "--alert", "hook"],
+    )
+    .await;
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "clap refuses two selections: {}",
+        stderr(&both)
+    );
+    let none = newshound_async(&cfg.path(), &["alerts", "drop", "--alert", "other"]).await;
+    assert_eq!(stdout(&none).trim(), "No alerts of \"other\" to drop.");
+    let dropped = newshound_async(&cfg.path(), &["alerts", "drop", "--alert", "hook"]).await;
+    assert!(dropped.status.success(), "{}", stderr(&dropped));
+    assert_eq!(
+        stdout(&dropped).trim(),
+        "2 alerts dropped; they will not be sent."
+    );
+    let list = newshound_async(&cfg.path(), &["alerts", "list"]).await;
+    assert_eq!(
+        stdout(&list).trim(),
+        "No alerts are waiting and none is dead."
+    );
+    // The hits say so: dropped, not sent.
+    let hits = newshound_async(&cfg.path(), &["hits", "list", "--format", "json"]).await;
+    let hits: Vec<serde_json::Value> = serde_json::from_slice(&hits.stdout).unwrap();
+    assert_eq!(hits.len(), 2);
+    assert!(
+        hits.iter().all(|h| h["alert_status"] == "dropped"),
+        "{hits:?}"
+    );
+}

@@ -202,6 +202,13 @@ async fn queries_go_through_the_socket_while_it_runs_and_the_store_after() {
     assert!(status_live.status.success(), "{}", stderr(&status_live));
     let alerts_live = newshound_async(&cfg.path(), &["alerts", "list", "--format", "json"]).await;
     assert!(alerts_live.status.success(), "{}", stderr(&alerts_live));
+    let drop_live = newshound_async(&cfg.path(), &["alerts", "drop", "--all-dead"]).await;
+    assert_eq!(
+        stdout(&drop_live).trim(),
+        "No dead alerts to drop.",
+        "{}",
+        stderr(&drop_live)
+    );
 
     signal(&child, "TERM");
     let (code, err) = wait_exit(child, Duration::from_secs(12)).await;

@@ -1,4 +1,4 @@
-//! `newshound alerts list|retry|test`: the outbox as an operator sees it.
+//! `newshound alerts list|retry|drop|test`: the outbox as an operator sees it.
 
 use std::path::Path;
 
@@ -19,20 +19,59 @@ pub enum AlertsCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Queue alerts again: one (by delivery or hit id, or a prefix of 6+ characters) or every dead one
-    Retry {
-        /// Delivery id or hit id (or a prefix of at least 6 characters)
-        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
-        id: Option<String>,
-        /// Every dead alert
-        #[arg(long)]
-        all_dead: bool,
-    },
+    /// Queue alerts again, attempts reset: by id, every dead one, or all of one alert
+    Retry(Selection),
+    /// Remove alerts from the outbox for good (they are never sent): by id, every dead one, or all of one alert
+    Drop(Selection),
     /// Send a sample message through one alert now and show the service's answer
     Test {
         /// The alert's name, as in [[alert]] name
         name: String,
     },
+}
+
+/// Which outbox entries: exactly one of the three.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct Selection {
+    /// Delivery id or hit id (or a prefix of at least 6 characters)
+    id: Option<String>,
+    /// Every dead alert
+    #[arg(long)]
+    all_dead: bool,
+    /// Every alert of the [[alert]] with this name (also one no longer configured)
+    #[arg(long, value_name = "NAME")]
+    alert: Option<String>,
+}
+
+impl Selection {
+    fn resolve(self) -> Result<RetrySelection, Failure> {
+        match (self.id, self.all_dead, self.alert) {
+            (Some(id), _, _) if id.chars().count() < MIN_PREFIX_CHARS => {
+                Err(Failure::input(anyhow::anyhow!(
+                    "id {id:?} is too short: give at least {MIN_PREFIX_CHARS} characters of a delivery or hit id (see `newshound alerts list`)"
+                )))
+            }
+            (Some(id), _, _) => Ok(RetrySelection::Id(id)),
+            (None, true, _) => Ok(RetrySelection::AllDead),
+            (None, false, Some(name)) => Ok(RetrySelection::Alert(name)),
+            // clap's group makes one of them required.
+            (None, false, None) => Err(Failure::input(anyhow::anyhow!(
+                "give an id, --all-dead or --alert NAME"
+            ))),
+        }
+    }
+}
+
+/// What a selection that matched nothing says.
+fn nothing_selected(selection: &RetrySelection, verb: &str) -> CmdResult {
+    match selection {
+        RetrySelection::Id(id) => Err(Failure::input(anyhow::anyhow!(
+            "no alert in the outbox has a delivery or hit id starting with {id:?} (see `newshound alerts list`)"
+        ))),
+        RetrySelection::AllDead => out(&format!("No dead alerts to {verb}.\n")),
+        RetrySelection::Alert(name) => out(&format!("No alerts of {name:?} to {verb}.\n")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -44,7 +83,8 @@ pub enum Format {
 pub fn alerts(config_path: &Path, cmd: AlertsCommand) -> CmdResult {
     match cmd {
         AlertsCommand::List { format } => list(config_path, format),
-        AlertsCommand::Retry { id, all_dead } => retry(config_path, id, all_dead),
+        AlertsCommand::Retry(selection) => retry(config_path, selection.resolve()?),
+        AlertsCommand::Drop(selection) => drop_alerts(config_path, selection.resolve()?),
         AlertsCommand::Test { name } => test(config_path, &name),
     }
 }
@@ -91,31 +131,26 @@ fn list(config_path: &Path, format: Format) -> CmdResult {
     }
 }
 
-fn retry(config_path: &Path, id: Option<String>, all_dead: bool) -> CmdResult {
-    let selection = match id {
-        Some(id) if all_dead => {
-            return Err(Failure::input(anyhow::anyhow!(
-                "give an id or --all-dead, not both (got {id:?})"
-            )));
-        }
-        Some(id) if id.chars().count() < MIN_PREFIX_CHARS => {
-            return Err(Failure::input(anyhow::anyhow!(
-                "id {id:?} is too short: give at least {MIN_PREFIX_CHARS} characters of a delivery or hit id (see `newshound alerts list`)"
-            )));
-        }
-        Some(id) => RetrySelection::Id(id),
-        None => RetrySelection::AllDead,
-    };
+fn retry(config_path: &Path, selection: RetrySelection) -> CmdResult {
     let n = Source::open(load_config_for_reading(config_path)?)?.retry(&selection)?;
-    match (n, &selection) {
-        (0, RetrySelection::Id(id)) => Err(Failure::input(anyhow::anyhow!(
-            "no alert in the outbox has a delivery or hit id starting with {id:?} (see `newshound alerts list`)"
-        ))),
-        (0, RetrySelection::AllDead) => out("No dead alerts to retry.\n"),
-        (n, _) => out(&format!(
+    match n {
+        0 => nothing_selected(&selection, "retry"),
+        n => out(&format!(
             "{n} alert{} queued again; the running service (or the next `newshound run`) sends {}.\n",
             if n == 1 { "" } else { "s" },
             if n == 1 { "it" } else { "them" }
+        )),
+    }
+}
+
+fn drop_alerts(config_path: &Path, selection: RetrySelection) -> CmdResult {
+    let n = Source::open(load_config_for_reading(config_path)?)?.drop_alerts(&selection)?;
+    match n {
+        0 => nothing_selected(&selection, "drop"),
+        n => out(&format!(
+            "{n} alert{} dropped; {} will not be sent.\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "they" }
         )),
     }
 }

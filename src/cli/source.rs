@@ -85,6 +85,16 @@ impl Source {
         }
     }
 
+    /// Removes alerts from the outbox for good.
+    pub fn drop_alerts(&self, selection: &RetrySelection) -> Result<usize, Failure> {
+        match self {
+            Source::Api(api) => api
+                .post::<_, RetryAnswer>("/v1/alerts/drop", &RetryRequest::new(selection))
+                .map(|a| a.changed),
+            Source::Store(store, _) => store.drop_outbox(selection).map_err(Failure::runtime),
+        }
+    }
+
     /// Forgets a feed's failures (a 410 Gone too); a running service polls
     /// it at once. `None` when no feed has that name.
     pub fn reset_feed(&self, name: &str) -> Result<Option<String>, Failure> {
@@ -115,20 +125,9 @@ impl Source {
     /// Queues alerts again; the running service sends them at once.
     pub fn retry(&self, selection: &RetrySelection) -> Result<usize, Failure> {
         match self {
-            Source::Api(api) => {
-                let request = match selection {
-                    RetrySelection::AllDead => RetryRequest {
-                        id: None,
-                        all_dead: true,
-                    },
-                    RetrySelection::Id(id) => RetryRequest {
-                        id: Some(id.clone()),
-                        all_dead: false,
-                    },
-                };
-                api.post::<_, RetryAnswer>("/v1/alerts/retry", &request)
-                    .map(|a| a.changed)
-            }
+            Source::Api(api) => api
+                .post::<_, RetryAnswer>("/v1/alerts/retry", &RetryRequest::new(selection))
+                .map(|a| a.changed),
             Source::Store(store, _) => store
                 .retry_outbox(selection, chrono::Utc::now())
                 .map_err(Failure::runtime),

@@ -9,6 +9,7 @@
 //! | `GET /v1/feeds/status` | every configured feed with its stored health |
 //! | `GET /v1/alerts` | the outbox: pending and dead alerts |
 //! | `POST /v1/alerts/retry` | `{"id": "…"}` or `{"all_dead": true}`: queue again (socket only) |
+//! | `POST /v1/alerts/drop` | the same body, or `{"alert": "name"}`: remove for good (socket only) |
 //! | `POST /v1/feeds/reset` | `{"name": "…"}`: forget a feed's failures (410 too), poll it now (socket only) |
 //! | `GET /v1/stats` | store sizes, uptime, the status line |
 //! | `GET /healthz` | `ok` while the store answers, else 503 |
@@ -92,6 +93,7 @@ pub fn router(state: ApiState, access: Access) -> Router {
     if access == Access::ReadWrite {
         router = router
             .route("/v1/alerts/retry", post(retry))
+            .route("/v1/alerts/drop", post(drop_alerts))
             .route("/v1/feeds/reset", post(reset_feed));
     }
     router.with_state(state)
@@ -197,13 +199,44 @@ async fn alerts(State(state): State<ApiState>) -> Response {
     }
 }
 
-/// The body of `POST /v1/alerts/retry`.
+/// The body of `POST /v1/alerts/retry` and `/v1/alerts/drop`: exactly one
+/// of the three.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RetryRequest {
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
     pub all_dead: bool,
+    #[serde(default)]
+    pub alert: Option<String>,
+}
+
+impl RetryRequest {
+    pub fn new(selection: &RetrySelection) -> RetryRequest {
+        let mut req = RetryRequest::default();
+        match selection {
+            RetrySelection::AllDead => req.all_dead = true,
+            RetrySelection::Id(id) => req.id = Some(id.clone()),
+            RetrySelection::Alert(name) => req.alert = Some(name.clone()),
+        }
+        req
+    }
+
+    fn selection(self) -> Result<RetrySelection, Problem> {
+        match (self.id, self.all_dead, self.alert) {
+            (Some(id), false, None) if id.chars().count() >= MIN_PREFIX_CHARS => {
+                Ok(RetrySelection::Id(id))
+            }
+            (None, true, None) => Ok(RetrySelection::AllDead),
+            (None, false, Some(alert)) => Ok(RetrySelection::Alert(alert)),
+            _ => Err(Problem(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "give one of \"id\" (at least {MIN_PREFIX_CHARS} characters), \"all_dead\": true or \"alert\""
+                ),
+            )),
+        }
+    }
 }
 
 /// The answer of `POST /v1/alerts/retry`.
@@ -213,18 +246,9 @@ pub struct RetryAnswer {
 }
 
 async fn retry(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> Response {
-    let selection = match (req.id, req.all_dead) {
-        (Some(id), false) if id.chars().count() >= MIN_PREFIX_CHARS => RetrySelection::Id(id),
-        (None, true) => RetrySelection::AllDead,
-        _ => {
-            return Problem(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "give \"id\" (at least {MIN_PREFIX_CHARS} characters) or \"all_dead\": true"
-                ),
-            )
-            .into_response();
-        }
+    let selection = match req.selection() {
+        Ok(s) => s,
+        Err(p) => return p.into_response(),
     };
     let result = on_store(&state, move |s| {
         s.retry_outbox(&selection, chrono::Utc::now())
@@ -235,6 +259,17 @@ async fn retry(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> 
             read(&state.live).dispatcher.wake();
             Json(RetryAnswer { changed }).into_response()
         }
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn drop_alerts(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> Response {
+    let selection = match req.selection() {
+        Ok(s) => s,
+        Err(p) => return p.into_response(),
+    };
+    match on_store(&state, move |s| s.drop_outbox(&selection)).await {
+        Ok(changed) => Json(RetryAnswer { changed }).into_response(),
         Err(p) => p.into_response(),
     }
 }

@@ -9,7 +9,7 @@ use std::convert::Infallible;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use super::outbox::OutboxEntry;
+use super::outbox::{ALERT_PENDING, OutboxEntry};
 use super::records::{self, by_time_key, encode_json, encode_seen};
 use super::{Store, StoreError};
 use crate::model::Hit;
@@ -18,9 +18,6 @@ use crate::model::Hit;
 /// characters keep accidental collisions rare in a store of thousands of hits
 /// (the `git` short-hash convention, one character shorter).
 pub const MIN_PREFIX_CHARS: usize = 6;
-
-/// `alert_status` of a hit whose alerts are not all delivered yet.
-const ALERT_PENDING: &str = "pending";
 
 impl Store {
     /// Stores a hit, its `by_time` entry, its `seen` mark and its alerts'

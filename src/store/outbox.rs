@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::records::{corrupt, decode_json, encode_json};
 use super::{Store, StoreError};
 
+/// A hit's `alert_status` while its alerts wait (as stored with the hit).
+pub(super) const ALERT_PENDING: &str = "pending";
+/// A hit's `alert_status` once an operator dropped one of its alerts.
+const ALERT_DROPPED: &str = "dropped";
+
 /// Whether an entry is still being tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,13 +71,28 @@ impl OutboxEntry {
     }
 }
 
-/// Which entries `alerts retry` brings back.
+/// Which entries `alerts retry` brings back or `alerts drop` removes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RetrySelection {
     /// Every dead entry.
     AllDead,
     /// The entries whose delivery id or hit id starts with this (at least 6 characters).
     Id(String),
+    /// Every entry of one alert (a renamed or removed one, say).
+    Alert(String),
+}
+
+impl RetrySelection {
+    fn selects(&self, entry: &OutboxEntry) -> bool {
+        match self {
+            RetrySelection::AllDead => entry.state == OutboxState::Dead,
+            RetrySelection::Id(prefix) => {
+                entry.delivery_id.starts_with(prefix.as_str())
+                    || entry.hit_id.starts_with(prefix.as_str())
+            }
+            RetrySelection::Alert(name) => entry.alert == *name,
+        }
+    }
 }
 
 impl Store {
@@ -152,14 +172,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let mut changed = Vec::new();
         for mut entry in self.outbox()? {
-            let selected = match selection {
-                RetrySelection::AllDead => entry.state == OutboxState::Dead,
-                RetrySelection::Id(prefix) => {
-                    entry.delivery_id.starts_with(prefix.as_str())
-                        || entry.hit_id.starts_with(prefix.as_str())
-                }
-            };
-            if selected {
+            if selection.selects(&entry) {
                 entry.state = OutboxState::Pending;
                 entry.attempts = 0;
                 entry.next_attempt = now;
@@ -175,6 +188,29 @@ impl Store {
         }
         self.flush()?;
         Ok(changed.len())
+    }
+
+    /// Removes the selected entries for good: those alerts are never sent,
+    /// and their hits say `dropped` rather than `sent` from now on.
+    /// Returns how many were removed.
+    pub fn drop_outbox(&self, selection: &RetrySelection) -> Result<usize, StoreError> {
+        let chosen: Vec<OutboxEntry> = self
+            .outbox()?
+            .into_iter()
+            .filter(|e| selection.selects(e))
+            .collect();
+        for entry in &chosen {
+            if let Some(mut hit) = self.hit(&entry.hit_id)? {
+                hit.alert_status = ALERT_DROPPED.to_string();
+                let record = encode_json(&self.path, "hits", &hit)?;
+                self.hits
+                    .insert(hit.id.as_bytes(), record)
+                    .map_err(|e| self.sled_error("hits", e))?;
+            }
+        }
+        let seqs: Vec<u64> = chosen.iter().map(|e| e.seq).collect();
+        self.remove_outbox(&seqs)?;
+        Ok(seqs.len())
     }
 
     fn decode_outbox(&self, key: &[u8], value: &[u8]) -> Result<OutboxEntry, StoreError> {
@@ -193,13 +229,17 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 impl Store {
     /// Brings each hit's `alert_status` up to date with the outbox: a hit
-    /// stored as `pending` is `dead` while one of its entries is dead,
-    /// `pending` while one waits, and `sent` once none is left.
+    /// stored as `pending` (or `dropped`) is `dead` while one of its entries
+    /// is dead, `pending` while one waits, and once none is left `sent`
+    /// (or `dropped`, when an operator removed one of its alerts).
     pub(super) fn settle_alert_status(
         &self,
         hits: &mut [crate::model::Hit],
     ) -> Result<(), StoreError> {
-        if !hits.iter().any(|h| h.alert_status == "pending") {
+        let unsettled = |h: &crate::model::Hit| {
+            h.alert_status == ALERT_PENDING || h.alert_status == ALERT_DROPPED
+        };
+        if !hits.iter().any(unsettled) {
             return Ok(());
         }
         let mut states: std::collections::HashMap<String, OutboxState> = Default::default();
@@ -209,10 +249,11 @@ impl Store {
                 *state = OutboxState::Dead;
             }
         }
-        for hit in hits.iter_mut().filter(|h| h.alert_status == "pending") {
+        for hit in hits.iter_mut().filter(|h| unsettled(h)) {
             hit.alert_status = match states.get(&hit.id) {
                 Some(OutboxState::Dead) => "dead",
-                Some(OutboxState::Pending) => "pending",
+                Some(OutboxState::Pending) => ALERT_PENDING,
+                None if hit.alert_status == ALERT_DROPPED => ALERT_DROPPED,
                 None => "sent",
             }
             .to_string();
