@@ -597,7 +597,7 @@ impl Runner {
                         .is_some_and(|s| s.error_count > 0)
                 })
                 .count();
-            Ok((failing, store.stats()?.alerts_pending))
+            Ok((failing, store.outbox_counts()?.0))
         })
         .await;
         let line = match counted {

@@ -153,16 +153,12 @@ impl Store {
 
     /// Counts of every tree that matters to an operator, and the disk usage.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
-        let outbox = self.outbox()?;
-        let dead = outbox
-            .iter()
-            .filter(|e| e.state == OutboxState::Dead)
-            .count();
+        let (pending, dead) = self.outbox_counts()?;
         Ok(StoreStats {
             hits: self.hit_count(),
             seen: self.seen_count(),
             feeds: self.feeds.len(),
-            alerts_pending: outbox.len() - dead,
+            alerts_pending: pending,
             alerts_dead: dead,
             size_on_disk: self
                 .db

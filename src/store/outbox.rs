@@ -106,6 +106,18 @@ impl Store {
         Ok(out)
     }
 
+    /// How many outbox entries are pending and how many dead. Reads the
+    /// outbox only, unlike [`Store::stats`], which walks every tree: the
+    /// status line asks this every few seconds.
+    pub fn outbox_counts(&self) -> Result<(usize, usize), StoreError> {
+        let entries = self.outbox()?;
+        let dead = entries
+            .iter()
+            .filter(|e| e.state == OutboxState::Dead)
+            .count();
+        Ok((entries.len() - dead, dead))
+    }
+
     /// The pending entries of one alert, oldest first.
     ///
     /// Each worker asks this before every message, and a long outage can
