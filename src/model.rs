@@ -60,7 +60,7 @@ impl LanguageGuess {
 }
 
 /// One term that fired, with how often and where it was first seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TermHit {
     /// The group of the topic pack the term belongs to.
     pub group: String,
@@ -75,10 +75,46 @@ pub struct TermHit {
     /// A short window of text around the first occurrence.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub snippet: String,
+    /// The word number of the first occurrence in its field (the title when
+    /// `in_title`, else the body), counting from 0.
+    #[serde(default)]
+    pub position: u32,
+    /// The group's weight per occurrence.
+    #[serde(default)]
+    pub weight: f64,
+    /// What the term's counted occurrences add to the score, before the
+    /// group's cap; negative for a negative group.
+    #[serde(default)]
+    pub points: f64,
+}
+
+/// What one group added to (or, negative, took from) a topic's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupScore {
+    pub group: String,
+    /// After the group's cap; negative for a negative group.
+    pub points: f64,
+    /// Whether the cap cut the group's points.
+    #[serde(default)]
+    pub capped: bool,
+}
+
+/// A `[[pair]]` bonus that applied: a term of each of two groups near each other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairHit {
+    pub groups: [String; 2],
+    /// The points added: the rule's bonus, or half of it when the two terms
+    /// were only found one in the title and one in the body.
+    pub bonus: f64,
+    /// Words between the closest two occurrences, when they were in the same field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<u32>,
+    /// The text of those two occurrences.
+    pub found: [String; 2],
 }
 
 /// The verdict of one topic on one text: its score, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TopicResult {
     pub topic: String,
     pub score: f64,
@@ -89,6 +125,12 @@ pub struct TopicResult {
     /// not fire, a veto). Empty when it matched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// The score, group by group: every group that fired.
+    #[serde(default)]
+    pub groups: Vec<GroupScore>,
+    /// The pair bonuses in the score.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<PairHit>,
 }
 
 /// The detector's and matcher's verdict on one text: what `classify --json` prints.

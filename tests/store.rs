@@ -70,8 +70,10 @@ fn hit(id: &str, published_ms: i64) -> Hit {
                 count: 2,
                 in_title: true,
                 snippet: "accused of espionage".to_string(),
+                ..Default::default()
             }],
             reasons: vec![],
+            ..Default::default()
         }],
         score: 7.5,
         summary: "A summary.".to_string(),

@@ -274,6 +274,103 @@ fn negative_group_subtracts() {
     assert_eq!(r.reasons, ["score -1.0 below threshold 2.0"]);
 }
 
+/// Two groups, `actor` (weight 1) and `act` (weight 2), and a pair bonus
+/// of 3 for the two within 3 words; threshold 6.
+const PAIRED: &str = "name = \"t\"\nthreshold = 6.0\n[[group]]\nname = \"actor\"\n[group.terms]\nen = [\"hackers\"]\n[[group]]\nname = \"act\"\nweight = 2.0\n[group.terms]\nen = [\"stole\"]\n[[pair]]\ngroups = [\"actor\", \"act\"]\nbonus = 3.0\nwithin = 3\n";
+
+#[test]
+fn a_pair_adds_its_bonus_only_when_the_groups_stand_near() {
+    let m = matcher(PAIRED);
+    let r = one(&m, "en", "", "state hackers stole designs");
+    assert_eq!(r.score, 6.0, "{r:#?}");
+    assert!(r.matched);
+    assert_eq!(r.pairs.len(), 1);
+    assert_eq!(r.pairs[0].groups, ["actor".to_string(), "act".to_string()]);
+    assert_eq!(r.pairs[0].words, Some(1));
+    assert_eq!(
+        r.pairs[0].found,
+        ["hackers".to_string(), "stole".to_string()]
+    );
+    // Four words apart: both still count, the bonus does not.
+    let r = one(&m, "en", "", "hackers were seen and then stole designs");
+    assert_eq!(r.score, 3.0, "{r:#?}");
+    assert!(r.pairs.is_empty());
+    assert_eq!(r.reasons, ["score 3.0 below threshold 6.0"]);
+    // One in the title, one anywhere in the body: half the bonus.
+    let r = one(&m, "en", "Hackers", "a b c d e f g h they stole designs");
+    assert_eq!(r.score, 1.5 + 2.0 + 1.5, "{r:#?}");
+    assert_eq!(r.pairs[0].words, None);
+    // Positions are word numbers in the field.
+    assert_eq!(hit(&r, "stole").unwrap().position, 9);
+    assert_eq!(hit(&r, "hackers").unwrap().position, 0);
+}
+
+#[test]
+fn a_cap_limits_what_a_whole_group_adds() {
+    let m = matcher(
+        "name = \"t\"\nthreshold = 3.0\n[[group]]\nname = \"generic\"\ncap = 2.5\n[group.terms]\nen = [\"China\", \"hackers\", \"data\"]\n",
+    );
+    let r = one(&m, "en", "", "China hackers data China");
+    assert_eq!(r.score, 2.5, "{r:#?}");
+    assert!(!r.matched);
+    assert_eq!(r.groups.len(), 1);
+    assert!(r.groups[0].capped);
+    // The terms still show what they would have added.
+    assert_eq!(hit(&r, "China").unwrap().points, 2.0);
+}
+
+#[test]
+fn a_distant_negative_weighs_less_than_a_central_one() {
+    let m = matcher(
+        "name = \"t\"\nthreshold = 1.0\nwindow = 3\n[[group]]\nname = \"act\"\nweight = 3.0\n[group.terms]\nen = [\"espionage\"]\n[[group]]\nname = \"fiction\"\nweight = 2.0\nnegative = true\ndistant = 0.25\n[group.terms]\nen = [\"series\"]\n",
+    );
+    // Near the evidence: full weight.
+    let r = one(&m, "en", "", "espionage series");
+    assert_eq!(r.score, 1.0, "{r:#?}");
+    // A passing mention far away: a quarter.
+    let r = one(&m, "en", "", "espionage a b c d e f series");
+    assert_eq!(r.score, 2.5, "{r:#?}");
+    assert_eq!(hit(&r, "series").unwrap().points, -0.5);
+    // In the title it is central whatever the distance.
+    let r = one(&m, "en", "Series", "espionage");
+    assert_eq!(r.score, 0.0, "{r:#?}");
+}
+
+#[test]
+fn new_pack_keys_are_validated() {
+    let pack = TopicPack::from_toml(
+        "name = \"t\"\nthreshold = 1.0\nwindow = 0\n[[group]]\nname = \"a\"\ncap = 0.0\ndistant = 0.5\n[group.terms]\nen = [\"x\"]\n[[group]]\nname = \"n\"\nnegative = true\ndistant = 2.0\n[group.terms]\nen = [\"y\"]\n[[pair]]\ngroups = [\"a\", \"n\"]\nbonus = -1.0\n[[pair]]\ngroups = [\"a\", \"zz\", \"a\"]\nbonus = 1.0\nwithin = 0\n",
+    )
+    .unwrap();
+    let fields: Vec<String> = pack.validate().into_iter().map(|e| e.field).collect();
+    for want in [
+        "window",
+        "group[0].cap",
+        "group[0].distant",
+        "group[1].distant",
+        "pair[0].groups[1]",
+        "pair[0].bonus",
+        "pair[1].groups",
+        "pair[1].groups[1]",
+        "pair[1].within",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == want),
+            "missing {want} in {fields:?}"
+        );
+    }
+}
+
+#[test]
+fn could_match_counts_what_a_text_could_score() {
+    let m = matcher(PAIRED);
+    // The most "hackers" alone can score is 1.
+    assert!(!m.could_match("", "hackers hackers"));
+    // Both groups: 1 + 2 + a bonus of 3, if they were near.
+    assert!(m.could_match("", "hackers a b c d e f g stole"));
+    assert!(m.could_match("", "hackers stole"));
+}
+
 #[test]
 fn max_count_caps_one_term_but_count_reports_all() {
     let m = matcher(

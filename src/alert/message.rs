@@ -161,6 +161,7 @@ mod tests {
                         count: 2,
                         in_title: false,
                         snippet: "…o szpiegostwo…".into(),
+                        ..Default::default()
                     },
                     TermHit {
                         group: "act".into(),
@@ -169,9 +170,11 @@ mod tests {
                         count: 1,
                         in_title: true,
                         snippet: String::new(),
+                        ..Default::default()
                     },
                 ],
                 reasons: vec![],
+                ..Default::default()
             }],
             score: 4.0,
             summary: "x".repeat(1000),

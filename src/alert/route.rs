@@ -105,6 +105,7 @@ mod tests {
             matched: true,
             terms: vec![],
             reasons: vec![],
+            ..Default::default()
         });
         h
     }

@@ -94,8 +94,10 @@ pub fn sample_hit() -> Hit {
                 count: 1,
                 in_title: true,
                 snippet: "This is a test message from newshound; no real article matched.".into(),
+                ..Default::default()
             }],
             reasons: vec![],
+            ..Default::default()
         }],
         score: 7.5,
         summary: "This is a test message from newshound; no real article matched.".into(),

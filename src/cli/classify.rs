@@ -208,14 +208,40 @@ pub fn explain(topics: &[TopicResult]) -> String {
         for r in &t.reasons {
             s.push_str(&format!("  - {r}\n"));
         }
+        if !t.groups.is_empty() || !t.pairs.is_empty() {
+            let mut parts: Vec<String> = t
+                .groups
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} {:+.1}{}",
+                        g.group,
+                        g.points,
+                        if g.capped { " (capped)" } else { "" }
+                    )
+                })
+                .collect();
+            parts.extend(t.pairs.iter().map(|p| {
+                let how = p.words.map_or_else(
+                    || "title and body".to_string(),
+                    |w| format!("{w} words apart"),
+                );
+                format!(
+                    "{}+{} {:+.1} (\"{}\" / \"{}\", {how})",
+                    p.groups[0], p.groups[1], p.bonus, p.found[0], p.found[1]
+                )
+            }));
+            s.push_str(&format!("  score: {}\n", parts.join(", ")));
+        }
         for term in &t.terms {
             s.push_str(&format!(
-                "  {:<10} {} → \"{}\" ×{}{}\n",
+                "  {:<10} {} → \"{}\" ×{}{} {:+.1}\n",
                 term.group,
                 term.term,
                 term.found,
                 term.count,
-                if term.in_title { " (title)" } else { "" }
+                if term.in_title { " (title)" } else { "" },
+                term.points
             ));
             if !term.snippet.is_empty() {
                 s.push_str(&format!("             {}\n", term.snippet));

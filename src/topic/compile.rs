@@ -33,6 +33,17 @@ pub(crate) struct Topic {
     pub threshold: f64,
     pub title_weight: f64,
     pub groups: Vec<Group>,
+    pub pairs: Vec<Pair>,
+    /// Words apart within which a negative occurrence is near positive evidence.
+    pub window: u32,
+}
+
+/// A `[[pair]]` rule with its groups resolved to indices.
+#[derive(Debug)]
+pub(crate) struct Pair {
+    pub groups: [usize; 2],
+    pub bonus: f64,
+    pub within: u32,
 }
 
 #[derive(Debug)]
@@ -43,6 +54,16 @@ pub(crate) struct Group {
     pub negative: bool,
     pub veto: bool,
     pub max_count: u32,
+    pub cap: Option<f64>,
+    /// Share of `weight` for a negative body occurrence far from positive evidence.
+    pub distant: f64,
+}
+
+impl Group {
+    /// Adds points when it fires (not negative, veto or a zero-weight mask).
+    pub fn is_positive(&self) -> bool {
+        !(self.negative || self.veto || self.weight == 0.0)
+    }
 }
 
 /// One term of one group, as compiled. Its index is its id; ids follow pack,
@@ -122,6 +143,8 @@ pub(crate) fn compile(
                 negative: group.negative,
                 veto: group.veto,
                 max_count: group.max_count,
+                cap: group.cap,
+                distant: group.distant.unwrap_or(1.0),
             });
             for (lang, list) in &group.terms {
                 if !is_enabled(lang) {
@@ -160,11 +183,26 @@ pub(crate) fn compile(
                 }
             }
         }
+        // `validate` guarantees two known group names per pair.
+        let group_index = |name: &str| pack.groups.iter().position(|g| g.name == name);
+        let pairs = pack
+            .pairs
+            .iter()
+            .filter_map(|p| {
+                Some(Pair {
+                    groups: [group_index(&p.groups[0])?, group_index(&p.groups[1])?],
+                    bonus: p.bonus,
+                    within: p.within.unwrap_or(pack.window),
+                })
+            })
+            .collect();
         topics.push(Topic {
             name: pack.name.clone(),
             threshold: pack.threshold,
             title_weight: pack.title_weight,
             groups,
+            pairs,
+            window: pack.window,
         });
         if !ignored.is_empty() {
             let langs: Vec<&str> = ignored.keys().copied().collect();

@@ -11,8 +11,8 @@
 use std::cmp::Reverse;
 
 use super::compile::{Compiled, Term, lang_key};
-use super::normalize::{Normalized, is_word_char, normalize};
-use crate::model::{LanguageGuess, TermHit, TopicResult};
+use super::normalize::{Normalized, is_cjk, is_word_char, normalize};
+use crate::model::{GroupScore, LanguageGuess, PairHit, TermHit, TopicResult};
 
 /// Characters of original text shown around the first occurrence of a term.
 const SNIPPET_CHARS: usize = 60;
@@ -31,14 +31,6 @@ struct Occurrence {
     source: usize,
     start: usize,
     end: usize,
-}
-
-/// What one term scored in one item.
-#[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    in_title: u32,
-    in_body: u32,
-    first: Option<Occurrence>,
 }
 
 /// Every occurrence of every term in the title and the body, in any
@@ -94,37 +86,87 @@ pub(crate) fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
     Scan { texts, found }
 }
 
-/// Whether some topic could match the text in some language: each of its
-/// required groups (or, with none required, any positive group) has a term
-/// in the text, whatever the term's language. An upper bound of
-/// [`classify`] for every language, since a language only removes terms and
-/// negative groups only remove points, so `false` means no topic can match
-/// and language detection can be skipped.
+/// Whether some topic could match the text in some language: its required
+/// groups all have a term in the text, and the most it could score reaches
+/// its threshold. The most is counted as if every language's terms applied,
+/// no occurrence were hidden inside another, no negative group fired and
+/// every pair were near: each of those only removes points, so `false` means
+/// no topic can match in any language and language detection can be skipped.
 pub(crate) fn could_match(c: &Compiled, scan: &Scan) -> bool {
-    let found = &scan.found;
+    // (term, field) of every occurrence, sorted, so that each term's title
+    // and body counts are runs.
+    let mut seen: Vec<(usize, Field)> = scan
+        .found
+        .iter()
+        .map(|o| (o.term, field_of(o.source)))
+        .collect();
+    seen.sort_unstable();
     c.topics.iter().enumerate().any(|(t, topic)| {
-        let fired = |g: usize| {
-            found
-                .iter()
-                .any(|o| c.terms[o.term].topic == t && c.terms[o.term].group == g)
-        };
-        let positive = |g: &&super::compile::Group| !(g.negative || g.veto || g.weight == 0.0);
-        if topic.groups.iter().any(|g| g.required) {
-            topic
-                .groups
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| g.required)
-                .all(|(g, _)| fired(g))
-        } else {
-            topic
-                .groups
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| positive(g))
-                .any(|(g, _)| fired(g))
+        let mut points = vec![0.0; topic.groups.len()];
+        let mut fired = vec![false; topic.groups.len()];
+        for run in seen.chunk_by(|a, b| a.0 == b.0) {
+            let term = &c.terms[run[0].0];
+            if term.topic != t {
+                continue;
+            }
+            fired[term.group] = true;
+            let group = &topic.groups[term.group];
+            if !group.is_positive() {
+                continue;
+            }
+            let title = run.iter().filter(|(_, f)| *f == Field::Title).count();
+            let counted = Counted::of(group.max_count, title, run.len() - title);
+            points[term.group] += group.weight * counted.plain(topic.title_weight);
         }
+        let required = topic
+            .groups
+            .iter()
+            .zip(&fired)
+            .all(|(g, fired)| !g.required || *fired);
+        let mut most: f64 = topic
+            .groups
+            .iter()
+            .zip(&points)
+            .map(|(g, p)| g.cap.map_or(*p, |cap| p.min(cap)))
+            .sum();
+        most += topic
+            .pairs
+            .iter()
+            .filter(|p| fired[p.groups[0]] && fired[p.groups[1]])
+            .map(|p| p.bonus)
+            .sum::<f64>();
+        required && round(most) >= topic.threshold
     })
+}
+
+/// How many occurrences of one term count, title first, within `max_count`.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    title: u32,
+    body: u32,
+}
+
+impl Counted {
+    fn of(max_count: u32, title: usize, body: usize) -> Counted {
+        let title = u32::try_from(title).unwrap_or(u32::MAX).min(max_count);
+        let body = u32::try_from(body)
+            .unwrap_or(u32::MAX)
+            .min(max_count - title);
+        Counted { title, body }
+    }
+
+    /// Occurrences weighed by where they stand: a title occurrence counts
+    /// `title_weight`, a body occurrence 1.
+    fn plain(self, title_weight: f64) -> f64 {
+        f64::from(self.title) * title_weight + f64::from(self.body)
+    }
+}
+
+/// One occurrence kept for scoring, with its word number in its field.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
+    occ: Occurrence,
+    word: u32,
 }
 
 /// Scores a scan of `title` and `body` (the same texts) for an item in `lang`.
@@ -153,94 +195,281 @@ pub(crate) fn classify(
     let originals = [title, body];
     let Scan { texts, mut found } = scan;
     found.retain(|o| applies(&c.terms[o.term]));
-    let kept = drop_contained(c, found);
-    let mut tallies: Vec<(usize, Tally)> = Vec::new();
-    for occ in kept {
-        let field = field_of(occ.source);
-        // `kept` is ordered by term: a new term starts a new tally.
-        if tallies.last().is_none_or(|(id, _)| *id != occ.term) {
-            tallies.push((occ.term, Tally::default()));
-        }
-        let Some((_, tally)) = tallies.last_mut() else {
-            continue;
-        };
-        match field {
-            Field::Title => tally.in_title = tally.in_title.saturating_add(1),
-            Field::Body => tally.in_body = tally.in_body.saturating_add(1),
-        }
-        tally.first.get_or_insert(occ);
-    }
+    let kept = place(&texts, drop_contained(c, found));
 
     let mut results = Vec::with_capacity(c.topics.len());
     let mut next = 0;
     for (t, topic) in c.topics.iter().enumerate() {
         let start = next;
-        while next < tallies.len() && c.terms[tallies[next].0].topic == t {
+        while next < kept.len() && c.terms[kept[next].occ.term].topic == t {
             next += 1;
         }
-        let mine = &tallies[start..next];
-
-        let mut score = 0.0;
-        let mut fired = vec![false; topic.groups.len()];
-        let mut veto: Option<(usize, usize)> = None;
-        let mut terms = Vec::with_capacity(mine.len());
-        for &(id, tally) in mine {
-            let term = &c.terms[id];
-            let group = &topic.groups[term.group];
-            fired[term.group] = true;
-            if group.veto {
-                veto.get_or_insert((term.group, id));
-            } else {
-                let cap = group.max_count;
-                let in_title = tally.in_title.min(cap);
-                let in_body = tally.in_body.min(cap - in_title);
-                let points =
-                    group.weight * (f64::from(in_title) * topic.title_weight + f64::from(in_body));
-                score += if group.negative { -points } else { points };
-            }
-            let Some(first) = tally.first else { continue };
-            let (found, snippet) =
-                explain(&texts[first.source], originals[first.source % 2], first);
-            terms.push(TermHit {
-                group: group.name.clone(),
-                term: term.written.clone(),
-                found,
-                count: tally.in_title.saturating_add(tally.in_body),
-                in_title: tally.in_title > 0,
-                snippet,
-            });
-        }
-        let score = round(score);
-
-        let mut reasons = Vec::new();
-        for (g, group) in topic.groups.iter().enumerate() {
-            if group.required && !fired[g] {
-                reasons.push(format!("required group {:?} did not fire", group.name));
-            }
-        }
-        if let Some((g, id)) = veto {
-            reasons.push(format!(
-                "vetoed by group {:?}: {:?}",
-                topic.groups[g].name, c.terms[id].written
-            ));
-        }
-        if score < topic.threshold {
-            reasons.push(format!(
-                "score {} below threshold {}",
-                num(score),
-                num(topic.threshold)
-            ));
-        }
-        results.push(TopicResult {
-            topic: topic.name.clone(),
-            score,
-            threshold: topic.threshold,
-            matched: reasons.is_empty(),
-            terms,
-            reasons,
-        });
+        results.push(score_topic(
+            c,
+            topic,
+            &kept[start..next],
+            &texts,
+            &originals,
+        ));
     }
     results
+}
+
+/// The verdict of one topic from its kept occurrences (ordered by term,
+/// title before body, then position).
+fn score_topic(
+    c: &Compiled,
+    topic: &super::compile::Topic,
+    mine: &[Placed],
+    texts: &[Normalized],
+    originals: &[&str; 2],
+) -> TopicResult {
+    // Where the positive evidence stands, per normalised text, sorted: what
+    // a negative occurrence is near or far from.
+    let mut evidence: Vec<(usize, u32)> = mine
+        .iter()
+        .filter(|p| topic.groups[c.terms[p.occ.term].group].is_positive())
+        .map(|p| (p.occ.source, p.word))
+        .collect();
+    evidence.sort_unstable();
+    let near_evidence = |p: &Placed| {
+        let from =
+            evidence.partition_point(|e| *e < (p.occ.source, p.word.saturating_sub(topic.window)));
+        evidence
+            .get(from)
+            .is_some_and(|e| e.0 == p.occ.source && e.1 <= p.word.saturating_add(topic.window))
+    };
+
+    let mut group_points = vec![0.0; topic.groups.len()];
+    let mut fired = vec![false; topic.groups.len()];
+    let mut veto: Option<(usize, usize)> = None;
+    let mut terms = Vec::new();
+    for run in mine.chunk_by(|a, b| a.occ.term == b.occ.term) {
+        let id = run[0].occ.term;
+        let term = &c.terms[id];
+        let group = &topic.groups[term.group];
+        fired[term.group] = true;
+        let in_title = run
+            .iter()
+            .filter(|p| field_of(p.occ.source) == Field::Title)
+            .count();
+        let counted = Counted::of(group.max_count, in_title, run.len() - in_title);
+        let points = if group.veto {
+            veto.get_or_insert((term.group, id));
+            0.0
+        } else if group.negative {
+            // A negative counts by how central it is: in the title, or near
+            // the positive evidence, fully; a passing mention far from it,
+            // only its `distant` share. The most central occurrences count first.
+            let near = run[in_title..].iter().filter(|p| near_evidence(p)).count();
+            let near = u32::try_from(near).unwrap_or(u32::MAX).min(counted.body);
+            let far = counted.body - near;
+            -group.weight
+                * (f64::from(counted.title) * topic.title_weight
+                    + f64::from(near)
+                    + f64::from(far) * group.distant)
+        } else {
+            group.weight * counted.plain(topic.title_weight)
+        };
+        group_points[term.group] += points;
+        let first = run[0];
+        let (found, snippet) = explain(
+            &texts[first.occ.source],
+            originals[first.occ.source % 2],
+            first.occ,
+        );
+        terms.push(TermHit {
+            group: group.name.clone(),
+            term: term.written.clone(),
+            found,
+            count: u32::try_from(run.len()).unwrap_or(u32::MAX),
+            in_title: in_title > 0,
+            snippet,
+            position: first.word,
+            weight: group.weight,
+            points: round(points),
+        });
+    }
+
+    let mut score = 0.0;
+    let mut groups = Vec::new();
+    for (g, group) in topic.groups.iter().enumerate() {
+        if !fired[g] || group.veto || group.weight == 0.0 {
+            continue;
+        }
+        let raw = group_points[g];
+        let points = match group.cap {
+            Some(cap) if raw.abs() > cap => cap.copysign(raw),
+            _ => raw,
+        };
+        score += points;
+        groups.push(GroupScore {
+            group: group.name.clone(),
+            points: round(points),
+            capped: points != raw,
+        });
+    }
+
+    let mut pairs = Vec::new();
+    for pair in &topic.pairs {
+        let [a, b] = pair.groups;
+        if !(fired[a] && fired[b]) {
+            continue;
+        }
+        let Some(hit) = closest_pair(c, mine, a, b, pair.within) else {
+            continue;
+        };
+        let bonus = if hit.words.is_some() {
+            pair.bonus
+        } else {
+            pair.bonus / 2.0
+        };
+        score += bonus;
+        let found = |p: Placed| explain(&texts[p.occ.source], originals[p.occ.source % 2], p.occ).0;
+        pairs.push(PairHit {
+            groups: [topic.groups[a].name.clone(), topic.groups[b].name.clone()],
+            bonus: round(bonus),
+            words: hit.words,
+            found: [found(hit.a), found(hit.b)],
+        });
+    }
+    let score = round(score);
+
+    let mut reasons = Vec::new();
+    for (g, group) in topic.groups.iter().enumerate() {
+        if group.required && !fired[g] {
+            reasons.push(format!("required group {:?} did not fire", group.name));
+        }
+    }
+    if let Some((g, id)) = veto {
+        reasons.push(format!(
+            "vetoed by group {:?}: {:?}",
+            topic.groups[g].name, c.terms[id].written
+        ));
+    }
+    if score < topic.threshold {
+        reasons.push(format!(
+            "score {} below threshold {}",
+            num(score),
+            num(topic.threshold)
+        ));
+    }
+    TopicResult {
+        topic: topic.name.clone(),
+        score,
+        threshold: topic.threshold,
+        matched: reasons.is_empty(),
+        terms,
+        reasons,
+        groups,
+        pairs,
+    }
+}
+
+/// The two occurrences, one of group `a` and one of group `b`, that stand
+/// closest.
+struct Closest {
+    a: Placed,
+    b: Placed,
+    /// Words apart when both are in one field and at most `within` apart;
+    /// `None` when the pair only holds between the title and the body.
+    words: Option<u32>,
+}
+
+/// The closest occurrences of groups `a` and `b` in one field, if within
+/// `within` words; else, when one of them is in the title, that one and the
+/// first of the other (the title names what the whole item is about); else
+/// `None`.
+fn closest_pair(c: &Compiled, mine: &[Placed], a: usize, b: usize, within: u32) -> Option<Closest> {
+    let of = |g: usize| {
+        let mut v: Vec<Placed> = mine
+            .iter()
+            .filter(|p| c.terms[p.occ.term].group == g)
+            .copied()
+            .collect();
+        v.sort_unstable_by_key(|p| (p.occ.source, p.word));
+        v
+    };
+    let (xs, ys) = (of(a), of(b));
+    // Merge walk over both sorted lists: the closest pair in one text is
+    // always two neighbours in the merged order.
+    let (mut i, mut j) = (0, 0);
+    let mut best: Option<(u32, Placed, Placed)> = None;
+    while i < xs.len() && j < ys.len() {
+        let (x, y) = (xs[i], ys[j]);
+        if x.occ.source == y.occ.source {
+            let d = x.word.abs_diff(y.word);
+            if best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some((d, x, y));
+            }
+        }
+        if (x.occ.source, x.word) <= (y.occ.source, y.word) {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    if let Some((d, x, y)) = best
+        && d <= within
+    {
+        return Some(Closest {
+            a: x,
+            b: y,
+            words: Some(d),
+        });
+    }
+    let title = |v: &[Placed]| {
+        v.iter()
+            .find(|p| field_of(p.occ.source) == Field::Title)
+            .copied()
+    };
+    match (title(&xs), title(&ys)) {
+        (Some(x), _) => ys.first().map(|&y| Closest {
+            a: x,
+            b: y,
+            words: None,
+        }),
+        (None, Some(y)) => xs.first().map(|&x| Closest {
+            a: x,
+            b: y,
+            words: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// Gives each occurrence its word number in its text: words are separated
+/// by one space in normalised text, and a CJK character, in scripts written
+/// without spaces, counts as half a word. Keeps the order of `kept`.
+fn place(texts: &[Normalized], kept: Vec<Occurrence>) -> Vec<Placed> {
+    let mut order: Vec<usize> = (0..kept.len()).collect();
+    order.sort_unstable_by_key(|&i| (kept[i].source, kept[i].start));
+    let mut words = vec![0u32; kept.len()];
+    for run in order.chunk_by(|&x, &y| kept[x].source == kept[y].source) {
+        let Some(text) = texts.get(kept[run[0]].source) else {
+            continue;
+        };
+        let (mut spaces, mut cjk) = (0u32, 0u32);
+        let mut chars = text.text.char_indices().peekable();
+        for &i in run {
+            while let Some(&(at, ch)) = chars.peek() {
+                if at >= kept[i].start {
+                    break;
+                }
+                if ch == ' ' {
+                    spaces += 1;
+                } else if is_cjk(ch) {
+                    cjk += 1;
+                }
+                chars.next();
+            }
+            words[i] = spaces + cjk / 2;
+        }
+    }
+    kept.into_iter()
+        .zip(words)
+        .map(|(occ, word)| Placed { occ, word })
+        .collect()
 }
 
 /// Drops the occurrences that another occurrence explains better. An

@@ -21,7 +21,7 @@ mod normalize;
 pub mod pack;
 
 pub use normalize::MAX_SCAN_BYTES;
-pub use pack::{TermGroup, TopicPack};
+pub use pack::{PairRule, TermGroup, TopicPack};
 
 use crate::model::TopicResult;
 

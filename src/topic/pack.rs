@@ -45,9 +45,39 @@ pub struct TopicPack {
     /// Fold diacritics in terms and text (`sluzby` matches `służby`). Default true.
     #[serde(default = "default_true")]
     pub fold_diacritics: bool,
+    /// Two occurrences at most this many words apart are *near* (for
+    /// `[[pair]]` bonuses and the `distant` share of negative groups). Default 12.
+    #[serde(default = "default_window")]
+    pub window: u32,
     /// The term groups, in the order the explanation lists them.
     #[serde(rename = "group", default)]
     pub groups: Vec<TermGroup>,
+    /// Bonuses for two groups whose terms stand near each other.
+    #[serde(rename = "pair", default)]
+    pub pairs: Vec<PairRule>,
+}
+
+/// A bonus for evidence that only counts together: a term of one group near a
+/// term of another (`[[pair]]` in a pack).
+///
+/// ```toml
+/// [[pair]]
+/// groups = ["actor", "intrusion"]
+/// bonus = 2.0
+/// within = 12          # words; default: the pack's `window`
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairRule {
+    /// Exactly two names of positive groups of the same pack.
+    pub groups: Vec<String>,
+    /// Points added once when an occurrence of each group lies within
+    /// `within` words of the other in the same field (title or body); half of
+    /// it when one is in the title and the other only in the body.
+    pub bonus: f64,
+    /// Words apart; `None`: the pack's `window`.
+    #[serde(default)]
+    pub within: Option<u32>,
 }
 
 /// One weighted group of terms inside a [`TopicPack`].
@@ -71,6 +101,17 @@ pub struct TermGroup {
     /// Occurrences of one term counted at most this many times. Default 3.
     #[serde(default = "default_max_count")]
     pub max_count: u32,
+    /// The most points the whole group adds (or, when negative, subtracts),
+    /// however many of its terms fire: generic evidence that must not reach
+    /// the threshold on its own. Default: no cap.
+    #[serde(default)]
+    pub cap: Option<f64>,
+    /// Negative groups only: the share of `weight` that a body occurrence
+    /// counts when it lies more than `window` words from every occurrence of
+    /// a positive group (a passing mention, not what the text is about).
+    /// Default 1.0 (every occurrence counts fully).
+    #[serde(default)]
+    pub distant: Option<f64>,
     /// Terms per ISO 639-1 language code, plus `any` for every language.
     #[serde(default)]
     pub terms: BTreeMap<String, Vec<String>>,
@@ -79,6 +120,7 @@ pub struct TermGroup {
 pub const DEFAULT_TITLE_WEIGHT: f64 = 1.5;
 pub const DEFAULT_WEIGHT: f64 = 1.0;
 pub const DEFAULT_MAX_COUNT: u32 = 3;
+pub const DEFAULT_WINDOW: u32 = 12;
 /// The language key whose terms apply whatever the item's language.
 pub const ANY_LANGUAGE: &str = "any";
 /// A wildcard stem shorter than this (in letters) would match a large share of
@@ -93,6 +135,9 @@ fn default_weight() -> f64 {
 }
 fn default_max_count() -> u32 {
     DEFAULT_MAX_COUNT
+}
+fn default_window() -> u32 {
+    DEFAULT_WINDOW
 }
 fn default_true() -> bool {
     true
@@ -172,6 +217,24 @@ impl TopicPack {
                     "must be at least 1 (0 would ignore every hit)".into(),
                 );
             }
+            if let Some(cap) = group.cap
+                && !(cap.is_finite() && cap > 0.0)
+            {
+                err(at("cap"), format!("must be a number above 0, not {cap}"));
+            }
+            if let Some(distant) = group.distant {
+                if !group.negative {
+                    err(
+                        at("distant"),
+                        "only a negative group has a `distant` share".into(),
+                    );
+                } else if !(0.0..=1.0).contains(&distant) {
+                    err(
+                        at("distant"),
+                        format!("must be between 0.0 and 1.0, not {distant}"),
+                    );
+                }
+            }
             if group.terms.values().all(Vec::is_empty) {
                 err(at("terms"), "the group has no terms".into());
             }
@@ -196,6 +259,53 @@ impl TopicPack {
                         );
                     }
                 }
+            }
+        }
+        if self.window == 0 {
+            err("window".into(), "must be at least 1 word".into());
+        }
+        for (p, pair) in self.pairs.iter().enumerate() {
+            let at = |field: &str| format!("pair[{p}].{field}");
+            if pair.groups.len() != 2 {
+                err(
+                    at("groups"),
+                    format!(
+                        "names exactly two groups, not {} (a bonus is for two kinds of evidence together)",
+                        pair.groups.len()
+                    ),
+                );
+            } else if pair.groups[0] == pair.groups[1] {
+                err(
+                    at("groups"),
+                    format!(
+                        "names group {:?} twice; name two different groups",
+                        pair.groups[0]
+                    ),
+                );
+            }
+            for (i, name) in pair.groups.iter().enumerate() {
+                match self.groups.iter().find(|g| &g.name == name) {
+                    None => err(
+                        at(&format!("groups[{i}]")),
+                        format!("no group is named {name:?}"),
+                    ),
+                    Some(g) if g.negative || g.veto || g.weight == 0.0 => err(
+                        at(&format!("groups[{i}]")),
+                        format!(
+                            "group {name:?} adds no points (negative, veto or mask); a pair joins positive groups"
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            if !(pair.bonus.is_finite() && pair.bonus >= 0.0) {
+                err(
+                    at("bonus"),
+                    format!("must be a finite number of at least 0, not {}", pair.bonus),
+                );
+            }
+            if pair.within == Some(0) {
+                err(at("within"), "must be at least 1 word".into());
             }
         }
         errors

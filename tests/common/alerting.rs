@@ -68,8 +68,10 @@ pub fn hit(id: &str, title: &str) -> Hit {
                 count: 2,
                 in_title: false,
                 snippet: "…accused of spying on a <chip> maker @everyone…".to_string(),
+                ..Default::default()
             }],
             reasons: vec![],
+            ..Default::default()
         }],
         score: 6.5,
         summary: "A summary.".to_string(),
