@@ -29,6 +29,16 @@ pub struct LabelledText {
     pub title: String,
     #[serde(default)]
     pub text: String,
+    /// Marks a hard negative (shares the topic's vocabulary) or a subtle positive.
+    #[serde(default)]
+    pub hard: bool,
+    /// A short tag for the kind of story (`apt`, `trade-secret`, `neg-fiction`...),
+    /// by which `eval` also counts.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Where the text came from; not used for scoring.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 impl LabelledText {
@@ -101,6 +111,8 @@ pub struct Outcome {
     pub language: String,
     /// Whether the text is labelled as espionage.
     pub expected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     pub classification: Classification,
 }
 
@@ -114,8 +126,96 @@ impl Outcome {
 pub struct Report {
     pub overall: Counts,
     pub by_language: BTreeMap<String, Counts>,
+    /// Per `category`, for the texts that have one.
+    pub by_category: BTreeMap<String, Counts>,
+    /// The errors grouped by why they happened, most frequent first.
+    pub patterns: Vec<Pattern>,
     /// The false positives and false negatives, in input order.
     pub errors: Vec<Outcome>,
+}
+
+/// Errors of one kind that share a reason: what a pack author fixes at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pattern {
+    /// `"false negative"` or `"false positive"`.
+    pub kind: &'static str,
+    pub reason: String,
+    pub ids: Vec<String>,
+}
+
+impl Outcome {
+    /// Why this error happened, in words that errors of the same cause share:
+    /// a wrong language, a veto, a missing required group, a negative group
+    /// that outweighed the evidence, or which groups fired (too little for a
+    /// miss, enough for a false alarm).
+    pub fn reason(&self) -> String {
+        let class = &self.classification;
+        if class.language != self.language {
+            return format!("language {} detected as {}", self.language, class.language);
+        }
+        let fired = |t: &crate::model::TopicResult| {
+            let mut names: Vec<&str> = t
+                .groups
+                .iter()
+                .filter(|g| g.points > 0.0)
+                .map(|g| g.group.as_str())
+                .collect();
+            names.sort_unstable();
+            names.join("+")
+        };
+        if class.matched {
+            let on: Vec<String> = class
+                .topics
+                .iter()
+                .filter(|t| t.matched)
+                .map(|t| {
+                    let pairs = if t.pairs.is_empty() {
+                        ""
+                    } else {
+                        ", with a pair bonus"
+                    };
+                    format!("{}: {}{pairs}", t.topic, fired(t))
+                })
+                .collect();
+            return format!("matched on {}", on.join("; "));
+        }
+        let Some(best) = class
+            .topics
+            .iter()
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+        else {
+            return "no topic".into();
+        };
+        if let Some(r) = best
+            .reasons
+            .iter()
+            .find(|r| r.starts_with("vetoed") || r.starts_with("required"))
+        {
+            return r.clone();
+        }
+        let negative = best
+            .groups
+            .iter()
+            .filter(|g| g.points < 0.0)
+            .min_by(|a, b| a.points.total_cmp(&b.points));
+        let taken: f64 = best
+            .groups
+            .iter()
+            .filter(|g| g.points < 0.0)
+            .map(|g| -g.points)
+            .sum();
+        if let Some(n) = negative
+            && best.score + taken >= best.threshold
+        {
+            return format!("negative group {:?} outweighed the evidence", n.group);
+        }
+        let groups = fired(best);
+        if groups.is_empty() {
+            "nothing fired".into()
+        } else {
+            format!("too little evidence: {groups}")
+        }
+    }
 }
 
 /// Classifies every text and counts. Labels other than the two known ones
@@ -123,6 +223,7 @@ pub struct Report {
 pub fn evaluate(classifier: &Classifier, texts: &[LabelledText]) -> Report {
     let mut overall = Counts::default();
     let mut by_language: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut by_category: BTreeMap<String, Counts> = BTreeMap::new();
     let mut errors = Vec::new();
     for t in texts {
         let outcome = Outcome {
@@ -130,10 +231,17 @@ pub fn evaluate(classifier: &Classifier, texts: &[LabelledText]) -> Report {
             title: t.title.clone(),
             language: t.lang.clone(),
             expected: t.is_positive(),
+            category: t.category.clone(),
             classification: classifier.classify(&t.title, &t.text, None),
         };
         overall.add(&outcome);
         by_language.entry(t.lang.clone()).or_default().add(&outcome);
+        if let Some(category) = &t.category {
+            by_category
+                .entry(category.clone())
+                .or_default()
+                .add(&outcome);
+        }
         if outcome.is_error() {
             errors.push(outcome);
         }
@@ -141,8 +249,33 @@ pub fn evaluate(classifier: &Classifier, texts: &[LabelledText]) -> Report {
     Report {
         overall,
         by_language,
+        by_category,
+        patterns: patterns(&errors),
         errors,
     }
+}
+
+/// Groups errors by kind and [`Outcome::reason`], the largest group first.
+fn patterns(errors: &[Outcome]) -> Vec<Pattern> {
+    let mut groups: BTreeMap<(&'static str, String), Vec<String>> = BTreeMap::new();
+    for e in errors {
+        let kind = if e.expected {
+            "false negative"
+        } else {
+            "false positive"
+        };
+        groups
+            .entry((kind, e.reason()))
+            .or_default()
+            .push(e.id.clone());
+    }
+    let mut out: Vec<Pattern> = groups
+        .into_iter()
+        .map(|((kind, reason), ids)| Pattern { kind, reason, ids })
+        .collect();
+    // Stable: within a kind, the largest group first, then by reason.
+    out.sort_by(|a, b| a.kind.cmp(b.kind).then(b.ids.len().cmp(&a.ids.len())));
+    out
 }
 
 /// The ids of texts whose label is neither [`POSITIVE`] nor [`NEGATIVE`].

@@ -555,7 +555,19 @@ fn eval_reports_precision_recall_and_explains_each_error() {
         .collect();
     assert_eq!(errors, ["w2", "w3"]);
 
+    // By default the errors come grouped by reason, one line per pattern.
     let text = newshound(&cfg.path(), &["eval", file.to_str().unwrap()]);
+    let text = stdout(&text);
+    assert!(
+        text.contains("false negatives by reason:\n   1  required group \"act\" did not fire: w2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("false positives by reason:\n   1  matched on watch: act: w3"),
+        "{text}"
+    );
+    assert!(!text.contains("false negative w2"), "{text}");
+    let text = newshound(&cfg.path(), &["eval", file.to_str().unwrap(), "--details"]);
     let text = stdout(&text);
     assert!(text.contains("false negative w2"), "{text}");
     assert!(text.contains("false positive w3"), "{text}");

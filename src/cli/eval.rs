@@ -26,6 +26,15 @@ pub struct EvalArgs {
     /// Exit 1 when a language's recall is below this (0.0 to 1.0)
     #[arg(long, value_name = "R")]
     min_recall: Option<f64>,
+    /// Also print every error with its full explanation
+    #[arg(long)]
+    details: bool,
+    /// Exit 1 when the overall precision is below this (0.0 to 1.0)
+    #[arg(long, value_name = "P")]
+    min_overall_precision: Option<f64>,
+    /// Exit 1 when the overall recall is below this (0.0 to 1.0)
+    #[arg(long, value_name = "R")]
+    min_overall_recall: Option<f64>,
 }
 
 pub fn eval(config_path: &Path, args: EvalArgs) -> CmdResult {
@@ -41,9 +50,9 @@ pub fn eval(config_path: &Path, args: EvalArgs) -> CmdResult {
     if args.json {
         super::output::print_json(&report)?;
     } else {
-        super::output::out(&render(&report))?;
+        super::output::out(&render(&report, args.details))?;
     }
-    let below: Vec<String> = report
+    let mut below: Vec<String> = report
         .by_language
         .iter()
         .filter_map(|(lang, c)| {
@@ -58,6 +67,20 @@ pub fn eval(config_path: &Path, args: EvalArgs) -> CmdResult {
             })
         })
         .collect();
+    let overall = &report.overall;
+    if args
+        .min_overall_precision
+        .is_some_and(|min| overall.precision() < min)
+        || args
+            .min_overall_recall
+            .is_some_and(|min| overall.recall() < min)
+    {
+        below.push(format!(
+            "overall: precision {:.3}, recall {:.3}",
+            overall.precision(),
+            overall.recall()
+        ));
+    }
     if below.is_empty() {
         Ok(())
     } else {
@@ -119,7 +142,7 @@ fn row(name: &str, c: &Counts) -> String {
     )
 }
 
-fn render(report: &Report) -> String {
+fn render(report: &Report, details: bool) -> String {
     let mut s = format!(
         "{:<9} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>8}\n",
         "language", "texts", "tp", "fp", "fn", "precision", "recall", "lang-id"
@@ -128,14 +151,50 @@ fn render(report: &Report) -> String {
         s.push_str(&row(lang, c));
     }
     s.push_str(&row("overall", &report.overall));
+    if !report.by_category.is_empty() {
+        s.push_str(&format!(
+            "\n{:<14} {:>5} {:>4} {:>4} {:>4}\n",
+            "category", "texts", "tp", "fp", "fn"
+        ));
+        for (category, c) in &report.by_category {
+            s.push_str(&format!(
+                "{:<14} {:>5} {:>4} {:>4} {:>4}\n",
+                category, c.texts, c.true_positives, c.false_positives, c.false_negatives
+            ));
+        }
+    }
+    let mut kind = "";
+    for p in &report.patterns {
+        if p.kind != kind {
+            kind = p.kind;
+            s.push_str(&format!("\n{kind}s by reason:\n"));
+        }
+        s.push_str(&format!(
+            "{:>4}  {}: {}\n",
+            p.ids.len(),
+            p.reason,
+            p.ids.join(" ")
+        ));
+    }
+    if !details {
+        if !report.errors.is_empty() {
+            s.push_str("\n(--details explains every error)\n");
+        }
+        return s;
+    }
     for e in &report.errors {
         let kind = if e.expected {
             "false negative"
         } else {
             "false positive"
         };
+        let category = e
+            .category
+            .as_deref()
+            .map(|c| format!(", {c}"))
+            .unwrap_or_default();
         s.push_str(&format!(
-            "\n{kind} {} ({}, detected {}): {}\n",
+            "\n{kind} {} ({}{category}, detected {}): {}\n",
             e.id, e.language, e.classification.language, e.title
         ));
         s.push_str(&super::classify::explain(&e.classification.topics));
