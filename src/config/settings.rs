@@ -14,10 +14,10 @@ use super::diag::{Diagnostic, SourceFile, array_of_tables, reject_unknown_keys};
 use super::feeds::FeedConfig;
 use super::units::{parse_duration, parse_size};
 
-/// The twelve languages detected unless `[languages] enabled` says otherwise.
-pub const DEFAULT_LANGUAGES: [&str; 12] = [
-    "en", "pl", "de", "fr", "es", "it", "nl", "cs", "ru", "uk", "zh", "ja",
-];
+/// The languages detected unless `[languages] enabled` says otherwise (the
+/// detector's own defaults, so the two cannot drift apart).
+pub const DEFAULT_LANGUAGES: [&str; crate::lang::DEFAULT_LANGUAGES.len()] =
+    crate::lang::DEFAULT_LANGUAGES;
 
 const SECTIONS: [&str; 8] = [
     "store",
