@@ -55,7 +55,8 @@ pub struct Counts {
     pub false_positives: usize,
     pub false_negatives: usize,
     pub true_negatives: usize,
-    /// Texts whose language was detected right.
+    /// Texts whose language was detected right, or as another language of
+    /// a group the detector cannot separate (`lang::same_group`).
     pub language_correct: usize,
 }
 
@@ -88,7 +89,7 @@ impl Counts {
             (true, false) => self.false_negatives += 1,
             (false, false) => self.true_negatives += 1,
         }
-        if outcome.classification.language == outcome.language {
+        if crate::lang::same_group(&outcome.classification.language, &outcome.language) {
             self.language_correct += 1;
         }
     }
@@ -150,7 +151,7 @@ impl Outcome {
     /// miss, enough for a false alarm).
     pub fn reason(&self) -> String {
         let class = &self.classification;
-        if class.language != self.language {
+        if !crate::lang::same_group(&class.language, &self.language) {
             return format!("language {} detected as {}", self.language, class.language);
         }
         let fired = |t: &crate::model::TopicResult| {

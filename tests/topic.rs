@@ -498,17 +498,17 @@ xx1 = ["z"]
 #[test]
 fn coverage_warnings_name_missing_languages() {
     let m = matcher(
-        "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"act\"\nrequired = true\n[group.terms]\nen = [\"spy\"]\npl = [\"szpieg*\"]\nsv = [\"spion\"]\n",
+        "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"act\"\nrequired = true\n[group.terms]\nen = [\"spy\"]\npl = [\"szpieg*\"]\nca = [\"espia\"]\n",
     );
     let w = m.coverage_warnings();
     assert!(
         w.iter()
-            .any(|w| w.contains("\"act\"") && w.contains("de, es")),
+            .any(|w| w.contains("\"act\"") && w.contains("cs, da, de")),
         "{w:?}"
     );
     assert!(
         w.iter()
-            .any(|w| w.contains("1 terms for sv are ignored") && w.contains("not enabled")),
+            .any(|w| w.contains("1 terms for ca are ignored") && w.contains("not enabled")),
         "{w:?}"
     );
     assert!(

@@ -26,6 +26,10 @@ pub struct EvalArgs {
     /// Exit 1 when a language's recall is below this (0.0 to 1.0)
     #[arg(long, value_name = "R")]
     min_recall: Option<f64>,
+    /// Apply --min-precision and --min-recall only to languages with at
+    /// least this many texts (a language with two texts says little)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    min_texts: usize,
     /// Also print every error with its full explanation
     #[arg(long)]
     details: bool,
@@ -55,6 +59,7 @@ pub fn eval(config_path: &Path, args: EvalArgs) -> CmdResult {
     let mut below: Vec<String> = report
         .by_language
         .iter()
+        .filter(|(_, c)| c.texts >= args.min_texts)
         .filter_map(|(lang, c)| {
             let p = args.min_precision.is_some_and(|min| c.precision() < min);
             let r = args.min_recall.is_some_and(|min| c.recall() < min);
