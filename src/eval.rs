@@ -296,6 +296,89 @@ pub fn check_labels(texts: &[LabelledText]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TopicResult;
+
+    fn outcome(expected: bool, language: &str, topic: TopicResult) -> Outcome {
+        Outcome {
+            id: "x".into(),
+            title: String::new(),
+            language: "en".into(),
+            expected,
+            category: None,
+            classification: Classification {
+                language: language.into(),
+                language_confidence: 1.0,
+                matched: topic.matched,
+                topics: vec![topic],
+            },
+        }
+    }
+
+    fn group(name: &str, points: f64) -> crate::model::GroupScore {
+        crate::model::GroupScore {
+            group: name.into(),
+            points,
+            capped: false,
+        }
+    }
+
+    #[test]
+    fn errors_are_explained_by_their_cause() {
+        let failed = |groups| TopicResult {
+            topic: "t".into(),
+            score: 3.0,
+            threshold: 5.0,
+            groups,
+            reasons: vec!["score 3.0 below threshold 5.0".into()],
+            ..Default::default()
+        };
+        // Without the fiction group's 3 points the story would have passed.
+        let o = outcome(
+            true,
+            "en",
+            failed(vec![
+                group("act", 4.0),
+                group("actor", 2.0),
+                group("fiction", -3.0),
+            ]),
+        );
+        assert_eq!(
+            o.reason(),
+            "negative group \"fiction\" outweighed the evidence"
+        );
+        // Too little: the groups that fired, sorted, negatives left out.
+        let o = outcome(
+            true,
+            "en",
+            failed(vec![
+                group("intrusion", 2.0),
+                group("actor", 1.0),
+                group("crime", -0.5),
+            ]),
+        );
+        assert_eq!(o.reason(), "too little evidence: actor+intrusion");
+        // A wrong language comes first; one inside a group does not count.
+        assert_eq!(
+            outcome(true, "de", failed(vec![])).reason(),
+            "language en detected as de"
+        );
+        let mut nb = outcome(true, "nb", failed(vec![]));
+        nb.language = "nn".into();
+        assert_eq!(nb.reason(), "nothing fired");
+        // A false alarm says what it matched on.
+        let matched = TopicResult {
+            topic: "t".into(),
+            score: 6.0,
+            threshold: 5.0,
+            matched: true,
+            groups: vec![group("company", 1.0), group("act", 5.0)],
+            ..Default::default()
+        };
+        assert_eq!(
+            outcome(false, "en", matched).reason(),
+            "matched on t: act+company"
+        );
+    }
 
     #[test]
     fn empty_denominators_count_as_perfect() {
