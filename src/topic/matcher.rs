@@ -310,13 +310,20 @@ fn score_topic(
         });
     }
 
+    // Each group's occurrences in text order, gathered once for all pairs.
+    let mut placed: Vec<Vec<Placed>> = vec![Vec::new(); topic.groups.len()];
+    if !topic.pairs.is_empty() {
+        for p in mine {
+            placed[c.terms[p.occ.term].group].push(*p);
+        }
+        for v in &mut placed {
+            v.sort_unstable_by_key(|p| (p.occ.source, p.word));
+        }
+    }
     let mut pairs = Vec::new();
     for pair in &topic.pairs {
         let [a, b] = pair.groups;
-        if !(fired[a] && fired[b]) {
-            continue;
-        }
-        let Some(hit) = closest_pair(c, mine, a, b, pair.within) else {
+        let Some(hit) = closest_pair(&placed[a], &placed[b], pair.within) else {
             continue;
         };
         let bonus = if hit.words.is_some() {
@@ -376,21 +383,11 @@ struct Closest {
     words: Option<u32>,
 }
 
-/// The closest occurrences of groups `a` and `b` in one field, if within
-/// `within` words; else, when one of them is in the title, that one and the
-/// first of the other (the title names what the whole item is about); else
-/// `None`.
-fn closest_pair(c: &Compiled, mine: &[Placed], a: usize, b: usize, within: u32) -> Option<Closest> {
-    let of = |g: usize| {
-        let mut v: Vec<Placed> = mine
-            .iter()
-            .filter(|p| c.terms[p.occ.term].group == g)
-            .copied()
-            .collect();
-        v.sort_unstable_by_key(|p| (p.occ.source, p.word));
-        v
-    };
-    let (xs, ys) = (of(a), of(b));
+/// The closest occurrences of two groups (`xs`, `ys`: each in text order)
+/// in one field, if within `within` words; else, when one of them is in the
+/// title, that one and the first of the other (the title names what the
+/// whole item is about); else `None`, as when either group did not fire.
+fn closest_pair(xs: &[Placed], ys: &[Placed], within: u32) -> Option<Closest> {
     // Merge walk over both sorted lists: the closest pair in one text is
     // always two neighbours in the merged order.
     let (mut i, mut j) = (0, 0);
@@ -423,7 +420,7 @@ fn closest_pair(c: &Compiled, mine: &[Placed], a: usize, b: usize, within: u32) 
             .find(|p| field_of(p.occ.source) == Field::Title)
             .copied()
     };
-    match (title(&xs), title(&ys)) {
+    match (title(xs), title(ys)) {
         (Some(x), _) => ys.first().map(|&y| Closest {
             a: x,
             b: y,
