@@ -259,6 +259,8 @@ nemo bambi tarzan robin hood zorro rambo rocky gollum yoda vader
 sahara gobi tibet gaza baku kurdistan sahel lebanon donbas crimea kashmir seoul
 tonto poseidon innova scylla movia balinese peterbald datong wuhan toloka gedion morpho
 beijing shanghai moscow tehran pyongyang
+labubu bahamut hellsing guacamaya parastoo blackwood grayling masan pushcha careto
+solntsepek xinxin sarit sayad packrat xenotime dalbit tianwu luoyu pukchong
 """.split())
 
 # Multi-word aliases that also name ordinary things (animals, films, games,
