@@ -279,6 +279,10 @@ COMMON_PHRASES = {
     "black vine", "red salamander", "blue python", "sea lotus", "magic hound", "team bear",
     "sharp dragon", "playful dragon", "snooping dragon", "ocean lotus",
     "prince of persia", "lebanese cedar", "pond loach", "night eagle", "red apollo",
+    "shadow campaigns", "social network team", "fallout team", "bronze medley",
+    "bronze university", "bronze union", "bronze spring", "bronze export", "bronze express",
+    "bronze palace", "bronze globe", "bronze president", "iron frontier", "operation daybreak",
+    "iron hunter", "saint bear", "lucky mouse", "solar phoenix", "test panda",
 }
 # Corporate words: a vendor name made only of these and COMMON_WORDS ("Key
 # Technologies", "Blue Ocean", "Butterfly Effect") is ambiguous.
