@@ -64,6 +64,15 @@ impl Group {
     pub fn is_positive(&self) -> bool {
         !(self.negative || self.veto || self.weight == 0.0)
     }
+
+    /// `points` (negative for a negative group) limited to the group's `cap`
+    /// in size, keeping the sign.
+    pub fn capped(&self, points: f64) -> f64 {
+        match self.cap {
+            Some(cap) if points.abs() > cap => cap.copysign(points),
+            _ => points,
+        }
+    }
 }
 
 /// One term of one group, as compiled. Its index is its id; ids follow pack,

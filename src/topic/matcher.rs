@@ -127,7 +127,7 @@ pub(crate) fn could_match(c: &Compiled, scan: &Scan) -> bool {
             .groups
             .iter()
             .zip(&points)
-            .map(|(g, p)| g.cap.map_or(*p, |cap| p.min(cap)))
+            .map(|(g, p)| g.capped(*p))
             .sum();
         most += topic
             .pairs
@@ -298,10 +298,7 @@ fn score_topic(
             continue;
         }
         let raw = group_points[g];
-        let points = match group.cap {
-            Some(cap) if raw.abs() > cap => cap.copysign(raw),
-            _ => raw,
-        };
+        let points = group.capped(raw);
         score += points;
         groups.push(GroupScore {
             group: group.name.clone(),
