@@ -1,22 +1,21 @@
-//! Validated packs → one Aho-Corasick automaton over normalised terms.
+//! Validated packs → one pattern index over normalised terms.
 //!
 //! Job: flatten every term of every topic into a table the matcher can index
 //! by pattern, normalise each term exactly as texts are normalised, and build
-//! the automaton in overlapping (`Standard`) mode so that every occurrence of
-//! every term is reported; the matcher decides which of them count.
+//! the [`PatternIndex`] that reports every occurrence of every pattern where
+//! a term may begin; the matcher decides which of them count.
 //!
 //! Invariant: compilation only starts from packs that validate, and collects
-//! every error before failing. Normally there is one automaton (all packs fold
+//! every error before failing. Normally there is one index (all packs fold
 //! diacritics); a pack with `fold_diacritics = false` needs texts normalised
-//! the other way, so such packs share a second automaton and a second pass.
+//! the other way, so such packs share a second index and a second pass.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::TopicError;
 use super::normalize::{is_word_char, normalize};
 use super::pack::{ANY_LANGUAGE, TopicPack};
+use super::scanner::PatternIndex;
 
 /// Everything the matcher needs, built once.
 #[derive(Debug)]
@@ -94,11 +93,11 @@ pub(crate) struct Term {
     pub pattern_len: usize,
 }
 
-/// One automaton and the normalisation mode it expects.
+/// The patterns of one normalisation mode, indexed for search.
 #[derive(Debug)]
 pub(crate) struct Scanner {
     pub fold: bool,
-    pub automaton: AhoCorasick,
+    pub index: PatternIndex,
     /// Pattern id → the terms that share that normalised pattern.
     pub terms_of: Vec<Vec<usize>>,
 }
@@ -230,25 +229,16 @@ pub(crate) fn compile(
         if pats.is_empty() {
             continue;
         }
-        // Standard semantics is the one that supports overlapping search: we
-        // need every occurrence, including terms inside longer terms. A
-        // contiguous NFA, not a DFA: with the default pack's tens of thousands
-        // of patterns a DFA took 350 MB and a second to build, for a scan
-        // that measured no faster.
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&pats)
-            .map_err(|e| {
-                vec![TopicError {
-                    topic: String::new(),
-                    field: "group".into(),
-                    message: format!("cannot build the term automaton: {e}"),
-                }]
-            })?;
+        let index = PatternIndex::build(&pats).map_err(|e| {
+            vec![TopicError {
+                topic: String::new(),
+                field: "group".into(),
+                message: format!("cannot build the term index: {e}"),
+            }]
+        })?;
         scanners.push(Scanner {
             fold: slot == 0,
-            automaton,
+            index,
             terms_of: of,
         });
     }

@@ -1,12 +1,12 @@
 //! Scoring one item against every compiled topic, and explaining the verdict.
 //!
-//! Job: normalise the title and the body once per automaton, collect every
+//! Job: normalise the title and the body once per pattern index, collect every
 //! term occurrence in one overlapping pass over each, keep the occurrences
 //! that respect word boundaries and the item's language, drop the ones inside
 //! a longer occurrence of the same topic, then score per topic and say why.
 //!
 //! Invariant: never panics on any input, and the cost is one normalisation and
-//! one automaton pass per field whatever the number of topics and terms.
+//! one index pass per field whatever the number of topics and terms.
 
 use std::cmp::Reverse;
 
@@ -49,37 +49,32 @@ pub(crate) fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
             let source = texts.len();
             let norm = normalize(original, scanner.fold);
             let text = norm.text.as_str();
-            // Built in Standard mode, so overlapping search cannot fail; an
-            // error would only mean no occurrences, never a panic.
-            let Ok(matches) = scanner.automaton.try_find_overlapping_iter(text) else {
-                texts.push(norm);
-                continue;
-            };
-            for m in matches {
-                let Some(term_ids) = scanner.terms_of.get(m.pattern().as_usize()) else {
-                    continue;
-                };
-                let (start, end) = (m.start(), m.end());
-                let left_ok = boundary_before(text, start);
-                let right_ok = boundary_after(text, end);
-                for &id in term_ids {
-                    let term = &c.terms[id];
-                    if (term.left_boundary && !left_ok) || (term.right_boundary && !right_ok) {
-                        continue;
-                    }
-                    let end = if term.prefix {
-                        word_end(text, end)
-                    } else {
-                        end
+            scanner
+                .index
+                .for_each_occurrence(text, |pattern, start, end| {
+                    let Some(term_ids) = scanner.terms_of.get(pattern) else {
+                        return;
                     };
-                    found.push(Occurrence {
-                        term: id,
-                        source,
-                        start,
-                        end,
-                    });
-                }
-            }
+                    let left_ok = boundary_before(text, start);
+                    let right_ok = boundary_after(text, end);
+                    for &id in term_ids {
+                        let term = &c.terms[id];
+                        if (term.left_boundary && !left_ok) || (term.right_boundary && !right_ok) {
+                            continue;
+                        }
+                        let end = if term.prefix {
+                            word_end(text, end)
+                        } else {
+                            end
+                        };
+                        found.push(Occurrence {
+                            term: id,
+                            source,
+                            start,
+                            end,
+                        });
+                    }
+                });
             texts.push(norm);
         }
     }

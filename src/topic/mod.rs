@@ -3,12 +3,13 @@
 //! A topic is weighted groups of terms per language (see `docs/topics.md`):
 //! an item matches when every required group fired, no veto group fired and
 //! its score reaches the threshold. Every term of every topic is compiled into
-//! one Aho-Corasick automaton over normalised text, so classifying an item is
-//! one pass over its title and one over its body, whatever the number of rules.
+//! one pattern index over normalised text, so classifying an item is one
+//! pass over its title and one over its body, whatever the number of rules.
 //!
 //! Layout: [`pack`] is the file format and its validation, `normalize` the
-//! text normalisation shared by terms and texts, `compile` the automaton
-//! builder, `matcher` the scoring and explanation.
+//! text normalisation shared by terms and texts, `scanner` the pattern index
+//! and its search, `compile` the builder of the index and the term table,
+//! `matcher` the scoring and explanation.
 //!
 //! Invariants: a pack that validates always compiles; `classify` never panics
 //! and returns one result per topic, in pack order, each explaining itself.
@@ -19,6 +20,7 @@ mod compile;
 mod matcher;
 mod normalize;
 pub mod pack;
+mod scanner;
 
 pub use normalize::MAX_SCAN_BYTES;
 pub use pack::{PairRule, TermGroup, TopicPack};
@@ -90,7 +92,7 @@ pub fn load_pack(path: &Path) -> Result<TopicPack, PackError> {
 /// is applied; opaque outside this module.
 pub struct TopicScan(matcher::Scan);
 
-/// Every topic pack compiled into one automaton.
+/// Every topic pack compiled into one pattern index and its term table.
 #[derive(Debug)]
 pub struct TopicMatcher {
     compiled: compile::Compiled,

@@ -1,6 +1,6 @@
 //! Text normalisation shared by terms and texts, with a map back to the original.
 //!
-//! Job: turn any string into the one form the automaton searches: Unicode
+//! Job: turn any string into the one form the pattern index searches: Unicode
 //! NFKC, lower case, optionally diacritics folded (`ł`→`l`, `ß`→`ss`,
 //! `é`→`e`), every run of characters that are not letters or digits replaced
 //! by one space, no space at either end. Terms go through the same function,
