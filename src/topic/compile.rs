@@ -229,7 +229,11 @@ pub(crate) fn compile(
         if pats.is_empty() {
             continue;
         }
-        let index = PatternIndex::build(&pats).map_err(|e| {
+        let is_stem: Vec<bool> = of
+            .iter()
+            .map(|ids| ids.iter().any(|&id| terms[id].prefix))
+            .collect();
+        let index = PatternIndex::build(&pats, &is_stem).map_err(|e| {
             vec![TopicError {
                 topic: String::new(),
                 field: "group".into(),

@@ -12,16 +12,20 @@
 //! outside the CPU caches; that pass was half of the matcher's time, and a
 //! DFA (380 MB) was no faster. A term that begins with a word character must
 //! begin a word, so each word's candidates are found from the word itself: a
-//! rolling hash over its bytes, checked at each character boundary against a
-//! Bloom filter small enough to stay in cache, and a hash map only on a
-//! filter hit (a pattern of one word is a prefix of the text's word; a
-//! phrase starts with the text's whole word). Patterns that begin with a CJK
-//! character match inside runs written without spaces; they keep a small
-//! automaton of their own, run only on texts that contain such a character.
+//! rolling hash over its bytes, checked against a Bloom filter small enough
+//! to stay in cache, and a hash map only on a filter hit. The whole word is
+//! checked for every pattern of one word and for the phrases it may begin;
+//! its proper prefixes only for stems (patterns some term uses with `*`),
+//! since any other one-word pattern ending inside a word fails its term's
+//! right boundary anyway. Patterns that begin with a CJK character match
+//! inside runs written without spaces; they keep a small automaton of their
+//! own, run only on texts that contain such a character.
 //!
 //! Invariant: reports exactly the occurrences that an overlapping
-//! Aho-Corasick search reports and that start at a word start or are of a
-//! pattern not beginning with a word character (the tests compare the two).
+//! Aho-Corasick search reports and that a term could count: those that start
+//! at a word start, or of a pattern not beginning with a word character, less
+//! those of a one-word pattern that is no stem and ends inside a word (the
+//! tests compare the two).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, BuildError, MatchKind};
 use rustc_hash::FxHashMap;
@@ -33,24 +37,69 @@ use super::normalize::is_word_char;
 struct WordIndex {
     /// Hash of a word (or a word's prefix) → the patterns keyed by it.
     slots: FxHashMap<u64, Slot>,
-    /// One bit per (mixed) hash of every key in `slots`, twice: a word
-    /// prefix whose two bits are not both set has no slot.
-    bloom: Vec<u64>,
-    /// log2 of the number of bits in `bloom`.
-    bloom_log2: u32,
-    /// Bit n set: some one-word pattern is n bytes long (n < 64); longer
-    /// ones set bit 63. Prefixes of other lengths need no lookup.
-    word_lengths: u64,
+    /// Every key in `slots`: what a whole word of the text is checked against.
+    whole: Bloom,
+    /// The keys of stems: what a word's proper prefixes are checked against.
+    stems: Bloom,
+    /// Bit n set: some stem is n bytes long (n < 64; longer ones set bit
+    /// 63). Prefixes of other lengths need no lookup.
+    stem_lengths: u64,
 }
 
 #[derive(Debug, Default)]
 struct Slot {
-    /// Patterns of one word equal to the key: they occur wherever a word
-    /// starts with them.
+    /// Patterns of one word that no term uses as a stem: they can only count
+    /// where a whole word equals them.
     words: Vec<u32>,
+    /// Patterns of one word that some term uses as a stem (`szpieg*`): they
+    /// occur wherever a word starts with them.
+    stems: Vec<u32>,
     /// Phrases (or a word followed by CJK) whose first word is the key: they
     /// occur where a whole word equals the key and the text goes on as they do.
     phrases: Vec<u32>,
+}
+
+/// A Bloom filter of two bits per key, sized to stay in the CPU cache.
+#[derive(Debug, Default)]
+struct Bloom {
+    bits: Vec<u64>,
+    /// log2 of the number of bits.
+    log2: u32,
+}
+
+impl Bloom {
+    /// About 16 bits per key: under 5 % false positives with two bits each.
+    fn with_keys(keys: impl ExactSizeIterator<Item = u64>) -> Bloom {
+        let bits = (keys.len() * 16)
+            .next_power_of_two()
+            .clamp(1 << 12, 1 << 24);
+        let mut bloom = Bloom {
+            bits: vec![0; bits / 64],
+            log2: bits.trailing_zeros(),
+        };
+        for key in keys {
+            for bit in bloom.positions(key) {
+                bloom.bits[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        bloom
+    }
+
+    /// Two bit positions from two multiplicative hashes of `key` (the top
+    /// bits of a product are the well-mixed ones).
+    fn positions(&self, key: u64) -> [usize; 2] {
+        let shift = 64 - self.log2;
+        [
+            (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize,
+            (key.wrapping_mul(0xc2b2_ae3d_27d4_eb4f) >> shift) as usize,
+        ]
+    }
+
+    fn may_contain(&self, key: u64) -> bool {
+        self.positions(key)
+            .iter()
+            .all(|&bit| self.bits[bit / 64] & (1 << (bit % 64)) != 0)
+    }
 }
 
 /// Every pattern of one fold mode, ready to be searched.
@@ -76,12 +125,15 @@ impl std::fmt::Debug for PatternIndex {
 
 impl PatternIndex {
     /// Indexes `patterns` (normalised, non-empty, distinct); a pattern's id
-    /// is its position in the slice.
-    pub fn build(patterns: &[String]) -> Result<PatternIndex, BuildError> {
+    /// is its position in the slice. `is_stem[id]`: some term uses the
+    /// pattern with a `*`, so it may end inside a word.
+    pub fn build(patterns: &[String], is_stem: &[bool]) -> Result<PatternIndex, BuildError> {
         let mut words = WordIndex::default();
+        let mut stem_keys = Vec::new();
         let mut anywhere_patterns: Vec<&str> = Vec::new();
         let mut anywhere_ids = Vec::new();
         for (id, pattern) in patterns.iter().enumerate() {
+            let stem = is_stem.get(id).copied().unwrap_or(false);
             let id = u32::try_from(id).unwrap_or(u32::MAX);
             let first_word = word_len(pattern);
             if first_word == 0 {
@@ -89,26 +141,20 @@ impl PatternIndex {
                 anywhere_ids.push(id);
                 continue;
             }
-            let slot = words
-                .slots
-                .entry(hash_bytes(&pattern.as_bytes()[..first_word]))
-                .or_default();
-            if first_word == pattern.len() {
-                slot.words.push(id);
-                words.word_lengths |= 1 << first_word.min(63);
-            } else {
+            let key = hash_bytes(&pattern.as_bytes()[..first_word]);
+            let slot = words.slots.entry(key).or_default();
+            if first_word < pattern.len() {
                 slot.phrases.push(id);
+            } else if stem {
+                slot.stems.push(id);
+                stem_keys.push(key);
+                words.stem_lengths |= 1 << first_word.min(63);
+            } else {
+                slot.words.push(id);
             }
         }
-        let bits = (words.slots.len() * 16)
-            .next_power_of_two()
-            .clamp(1 << 12, 1 << 24);
-        words.bloom = vec![0; bits / 64];
-        words.bloom_log2 = bits.trailing_zeros();
-        let keys: Vec<u64> = words.slots.keys().copied().collect();
-        for key in keys {
-            words.insert_bloom(key);
-        }
+        words.whole = Bloom::with_keys(words.slots.keys().copied());
+        words.stems = Bloom::with_keys(stem_keys.into_iter());
         // Overlapping search needs Standard semantics. These patterns are few
         // (CJK terms), so the automaton is small whatever its kind.
         let anywhere = if anywhere_patterns.is_empty() {
@@ -130,9 +176,8 @@ impl PatternIndex {
     }
 
     /// Calls `found(pattern id, start, end)` for every occurrence in `text`
-    /// (a normalised text) that starts at a word start, or anywhere for a
-    /// pattern that does not begin with a word character. Byte offsets; the
-    /// order is unspecified.
+    /// (a normalised text) that a term could count (see the module docs).
+    /// Byte offsets; the order is unspecified.
     pub fn for_each_occurrence(&self, text: &str, mut found: impl FnMut(usize, usize, usize)) {
         let bytes = text.as_bytes();
         let mut other_chars = false;
@@ -172,62 +217,50 @@ impl PatternIndex {
     ) {
         let bytes = text.as_bytes();
         let mut hash = FNV_OFFSET;
-        for j in start..end {
+        // Proper prefixes: only stems can occur there.
+        for j in start..end - 1 {
             hash = fnv_step(hash, bytes[j]);
-            let whole = j + 1 == end;
-            let length_used = self.words.word_lengths & (1 << (j + 1 - start).min(63)) != 0;
-            if !(whole || length_used && !is_continuation(bytes[j + 1]))
-                || !self.words.may_contain(hash)
+            let length = j + 1 - start;
+            if self.words.stem_lengths & (1 << length.min(63)) == 0
+                || is_continuation(bytes[j + 1])
+                || !self.words.stems.may_contain(hash)
             {
                 continue;
             }
-            let Some(slot) = self.words.slots.get(&hash) else {
-                continue;
-            };
-            let prefix = &text[start..=j];
-            for &id in &slot.words {
-                if self.pattern(id) == prefix {
-                    found(id as usize, start, j + 1);
-                }
-            }
-            if j + 1 == end {
-                let rest = &text[start..];
-                for &id in &slot.phrases {
-                    let pattern = self.pattern(id);
-                    if rest.starts_with(pattern) {
-                        found(id as usize, start, start + pattern.len());
+            if let Some(slot) = self.words.slots.get(&hash) {
+                let prefix = &text[start..=j];
+                for &id in &slot.stems {
+                    if self.pattern(id) == prefix {
+                        found(id as usize, start, j + 1);
                     }
                 }
+            }
+        }
+        // The whole word: any pattern of one word, and the phrases it begins.
+        hash = fnv_step(hash, bytes[end - 1]);
+        if !self.words.whole.may_contain(hash) {
+            return;
+        }
+        let Some(slot) = self.words.slots.get(&hash) else {
+            return;
+        };
+        let word = &text[start..end];
+        for &id in slot.words.iter().chain(&slot.stems) {
+            if self.pattern(id) == word {
+                found(id as usize, start, end);
+            }
+        }
+        let rest = &text[start..];
+        for &id in &slot.phrases {
+            let pattern = self.pattern(id);
+            if rest.starts_with(pattern) {
+                found(id as usize, start, start + pattern.len());
             }
         }
     }
 
     fn pattern(&self, id: u32) -> &str {
         self.patterns.get(id as usize).map_or("", |p| p)
-    }
-}
-
-impl WordIndex {
-    /// Two bit positions from two multiplicative hashes of `hash` (the top
-    /// bits of a product are the well-mixed ones).
-    fn bloom_bits(&self, hash: u64) -> [usize; 2] {
-        let shift = 64 - self.bloom_log2;
-        [
-            (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize,
-            (hash.wrapping_mul(0xc2b2_ae3d_27d4_eb4f) >> shift) as usize,
-        ]
-    }
-
-    fn insert_bloom(&mut self, hash: u64) {
-        for bit in self.bloom_bits(hash) {
-            self.bloom[bit / 64] |= 1 << (bit % 64);
-        }
-    }
-
-    fn may_contain(&self, hash: u64) -> bool {
-        self.bloom_bits(hash)
-            .iter()
-            .all(|&bit| self.bloom[bit / 64] & (1 << (bit % 64)) != 0)
     }
 }
 
@@ -276,7 +309,7 @@ mod tests {
 
     /// What an overlapping Aho-Corasick search reports, restricted as the
     /// index promises: the reference the index must equal.
-    fn reference(patterns: &[String], text: &str) -> Vec<(usize, usize, usize)> {
+    fn reference(patterns: &[String], stems: &[bool], text: &str) -> Vec<(usize, usize, usize)> {
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(patterns)
@@ -290,7 +323,10 @@ mod tests {
                     .chars()
                     .next_back()
                     .is_none_or(|c| !is_word(c));
-                !begins_word || at_word_start
+                let one_word = word_len(pattern) == pattern.len();
+                let at_word_end = text[m.end()..].chars().next().is_none_or(|c| !is_word(c));
+                let may_end_here = !one_word || stems[m.pattern().as_usize()] || at_word_end;
+                !begins_word || (at_word_start && may_end_here)
             })
             .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
             .collect();
@@ -298,8 +334,8 @@ mod tests {
         out
     }
 
-    fn indexed(patterns: &[String], text: &str) -> Vec<(usize, usize, usize)> {
-        let index = PatternIndex::build(patterns).unwrap();
+    fn indexed(patterns: &[String], stems: &[bool], text: &str) -> Vec<(usize, usize, usize)> {
+        let index = PatternIndex::build(patterns, stems).unwrap();
         let mut out = Vec::new();
         index.for_each_occurrence(text, |p, s, e| out.push((p, s, e)));
         out.sort_unstable();
@@ -315,12 +351,15 @@ mod tests {
         let patterns = strings(&[
             "spy", "spying", "spy ring", "ring", "中国", "华为", "5g网络", "szpieg", "łódź",
         ]);
-        let text = "a spy ring was spying in 中国华为 5g网络 espy szpiegostwo łódź";
-        let got = indexed(&patterns, text);
-        assert_eq!(got, reference(&patterns, text));
-        // "espy" holds "spy" but not at a word start: not reported.
+        // "szpieg" is a stem (a term `szpieg*`); "spy" is not.
+        let stems: Vec<bool> = patterns.iter().map(|p| p == "szpieg").collect();
+        let text = "a spy ring was spying in 中国华为 5g网络 espy szpiegostwo łódź spyware";
+        let got = indexed(&patterns, &stems, text);
+        assert_eq!(got, reference(&patterns, &stems, text));
+        // "espy" holds "spy" but not at a word start, and "spyware" starts
+        // with it but "spy" is no stem: neither is reported.
         let spy_starts: Vec<usize> = got.iter().filter(|o| o.0 == 0).map(|o| o.1).collect();
-        assert_eq!(spy_starts, vec![2, 15]);
+        assert_eq!(spy_starts, vec![2]);
         // A one-word pattern occurs as a prefix of a longer word.
         assert!(
             got.iter()
@@ -370,9 +409,10 @@ mod tests {
             if patterns.is_empty() {
                 continue;
             }
+            let stems: Vec<bool> = patterns.iter().map(|_| rng.bool()).collect();
             assert_eq!(
-                indexed(&patterns, &text),
-                reference(&patterns, &text),
+                indexed(&patterns, &stems, &text),
+                reference(&patterns, &stems, &text),
                 "round {round}: patterns {patterns:?}, text {text:?}"
             );
         }
@@ -381,7 +421,7 @@ mod tests {
     #[test]
     fn empty_and_wordless_texts_find_nothing() {
         let patterns = strings(&["spy", "中国"]);
-        assert!(indexed(&patterns, "").is_empty());
-        assert!(indexed(&patterns, " ").is_empty());
+        assert!(indexed(&patterns, &[true, false], "").is_empty());
+        assert!(indexed(&patterns, &[true, false], " ").is_empty());
     }
 }
