@@ -162,8 +162,10 @@ const LINGUA_ONLY: [(&str, Lang); 2] = [("nn", Lang::Nob), ("bs", Lang::Hrv)];
 /// enough, the family's rejectors). Genealogical where that is what
 /// confuses (Romance, Nordic, West and South Slavic, Baltic, Turkic), by
 /// region where whatlang's ranking mixes unrelated languages (the Bantu and
-/// West African languages, the Malay world). A language may appear in two.
-const FAMILIES: [&[&str]; 16] = [
+/// West African languages, the Malay world). A rejector whatlang does not
+/// know goes with the languages whatlang takes its texts for: Kazakh and
+/// Mongolian with Russian and Belarusian. A language may appear in two.
+const FAMILIES: [&[&str]; 15] = [
     &["es", "pt", "it", "fr", "ro", "ca", "la", "eo"],
     &["en", "de", "nl", "af"],
     &["sv", "nb", "nn", "da", "is"],
@@ -177,9 +179,8 @@ const FAMILIES: [&[&str]; 16] = [
     &[
         "sw", "sn", "st", "tn", "ts", "xh", "zu", "lg", "ak", "so", "yo",
     ],
-    &["ru", "uk", "be"],
+    &["ru", "uk", "be", "kk", "mn"],
     &["bg", "mk", "sr"],
-    &["kk", "mn"],
     &["ar", "fa", "ur"],
     &["he", "yi"],
 ];
@@ -187,17 +188,20 @@ const FAMILIES: [&[&str]; 16] = [
 /// Letters that no default language writes, and the not-enabled languages
 /// whose texts are full of them: they make those languages' rejectors
 /// candidates whatever whatlang ranks (whatlang has no Icelandic, Albanian,
-/// Kazakh nor Mongolian, and calls such texts Welsh, French or Russian).
-/// Only lowercase: the text is compared letter by letter after lowering.
-/// `ë` is also Dutch and French (België, Noël), which only makes Albanian a
-/// candidate there, at a little cost.
-const TELLTALE_LETTERS: [(&str, &[&str]); 6] = [
+/// Kazakh, Mongolian, Yoruba nor Maori, and calls such texts Welsh, French,
+/// Russian or Latvian). Only lowercase: the text is compared letter by
+/// letter after lowering. `ë` is also Dutch and French (België, Noël), and
+/// `ō` English or German spelling of Japanese names (Tōkyō): there they only
+/// make a rejector a candidate, at a little cost in time.
+const TELLTALE_LETTERS: [(&str, &[&str]); 8] = [
     ("þð", &["is"]),
     ("ë", &["sq"]),
     ("әғқңұһ", &["kk"]),
     ("өү", &["kk", "mn"]),
     ("ə", &["az"]),
     ("ĉĝĥĵŝŭ", &["eo"]),
+    ("ẹọṣ", &["yo"]),
+    ("ō", &["mi"]),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -432,7 +436,7 @@ impl LanguageDetector {
         // (`None`: a language that is not enabled).
         let leaning = self.enabled_code(first);
         let telltale = self.telltale_rejectors(head, chars);
-        if confidence > RELIABLE_CONFIDENCE && telltale == 0 {
+        if confidence > RELIABLE_CONFIDENCE {
             let reliable = |code| Guess {
                 code,
                 confidence: confidence.clamp(0.0, 1.0),
@@ -440,11 +444,18 @@ impl LanguageDetector {
                 reliable: true,
             };
             match leaning {
-                Some(code) => return Some(reliable(self.settle_group(code, head))),
+                Some(code) if telltale == 0 => {
+                    return Some(reliable(self.settle_group(code, head)));
+                }
+                // A telltale letter: whatlang may have taken a language it
+                // does not know (Icelandic, Mongolian...) for an enabled one.
+                Some(_) => {}
                 // A language lingua has a model of: it weighs it against the
                 // enabled languages of its family (whatlang reliably calls
                 // 1 % of Dutch sentences Afrikaans).
                 None if chars >= REJECT_MIN_CHARS && self.rejector(iso639_1(first)).is_some() => {}
+                // Telltale letters or not: they only ever point away from
+                // the enabled languages (Vietnamese writes ọ as Yoruba does).
                 None => return Some(reliable(LanguageGuess::UNKNOWN)),
             }
         }
@@ -553,7 +564,12 @@ impl LanguageDetector {
             return 0;
         }
         let mut set = 0u128;
-        for letter in head.chars().flat_map(char::to_lowercase) {
+        // No telltale letter is ASCII, and most letters of most texts are.
+        for letter in head
+            .chars()
+            .filter(|c| !c.is_ascii())
+            .flat_map(char::to_lowercase)
+        {
             for (letters, langs) in TELLTALE_LETTERS {
                 if letters.contains(letter) {
                     for lang in langs.iter() {
