@@ -9,25 +9,38 @@
 //! come out `"unknown"` rather than as its nearest enabled neighbour, and why
 //! the feed's declared language breaks ties when the detector is unsure.
 //!
-//! Three detectors work together. whatlang is small and fast and knows 70
-//! languages; it is run twice, once over all of them (to notice a language
-//! that is not enabled) and, when that is not conclusive, over the enabled
-//! ones. lingua is the most accurate one we know, especially on short texts,
-//! but much slower, and it only knows the languages compiled in (Cargo.toml).
-//! whatlang knows when it is right: the answers it calls reliable were
-//! 99.9 % correct. So the rule is:
+//! Two detectors work together. whatlang is small and fast and knows 70
+//! languages; it scores a text once against all of them. lingua is the most
+//! accurate one we know, especially on short texts, but its cost grows with
+//! the number of languages it weighs, and it only knows the languages
+//! compiled in (Cargo.toml). whatlang knows when it is right: the answers it
+//! calls reliable were 99.8 % correct. So the rule is:
 //!
 //! 1. no letter in the text: `"unknown"`;
-//! 2. whatlang over all its languages reliable: its answer if enabled (most
-//!    texts end here, which is what keeps the throughput), else `"unknown"`;
-//! 3. whatlang over the enabled languages reliable, and whatlang over all of
-//!    them leaning to an enabled language too: that answer;
-//! 4. otherwise lingua over the enabled languages, reading at most
-//!    [`LINGUA_MAX_CHARS`]; but `"unknown"` when whatlang leans to a
-//!    language that is not enabled and lingua's confidence is below
-//!    [`NOT_ENABLED_CONFIDENCE`] on a text of at least
-//!    [`NOT_ENABLED_MIN_CHARS`] characters;
+//! 2. whatlang (one pass over all its languages) reliable: its answer if
+//!    enabled (most texts end here, which is what keeps the throughput),
+//!    else `"unknown"` — unless lingua has a model of that language, which
+//!    then weighs it against the enabled ones as in step 4;
+//! 3. whatlang's best enabled language reliable against the next enabled one
+//!    (and its best language overall enabled too): that answer;
+//! 4. otherwise lingua, reading at most [`LINGUA_MAX_CHARS`], over the
+//!    *candidates*: the enabled languages of the families ([`FAMILIES`]) of
+//!    whatlang's leading languages, or every enabled language on a text under
+//!    [`FAMILY_MIN_CHARS`] characters (whatlang's ranking says too little
+//!    there). From [`REJECT_MIN_CHARS`] characters on, the candidates also
+//!    include *rejectors*: lingua models of languages that are not enabled
+//!    (Catalan, Icelandic, Albanian...), from the same families or named by a
+//!    letter no enabled language writes ([`TELLTALE_LETTERS`]); when one of
+//!    them wins, the text is `"unknown"`;
 //! 5. the feed's declared language (when enabled) only when all are unsure.
+//!
+//! Why families: lingua's cost is linear in the languages it weighs, and a
+//! text whatlang is unsure of is almost always in a language close to the
+//! ones it ranks first (Czech or Slovak, Danish or Bokmål); weighing those
+//! instead of all 24 enabled Latin-script languages is what makes step 4
+//! affordable. Why rejectors: lingua's confidences are shares among the
+//! languages it weighs, so without a model of the language a text is really
+//! in, it gives that text to the nearest enabled language, confidently.
 //!
 //! Some enabled languages cannot be told apart by whatlang at all: it has no
 //! Nynorsk (nn) nor Bosnian (bs), and answers Bokmål (nb) and Croatian (hr)
@@ -43,11 +56,16 @@
 //!
 //! Invariants: `detect` never panics and only ever answers an enabled code or
 //! `"unknown"`; it reads at most [`MAX_DETECT_CHARS`] characters, so its cost
-//! does not grow with the size of an article; whatever lingua sets up lazily
-//! is set up by [`LanguageDetector::new`], so the first feed item does not
-//! pay for it.
+//! does not grow with the size of an article, and lingua weighs at most the
+//! enabled languages plus the rejectors; whatever lingua sets up lazily is
+//! set up by [`LanguageDetector::new`], so the first feed item does not pay
+//! for it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use lingua::{IsoCode639_1, Language, LanguageDetectorBuilder};
+use whatlang::dev::{RawLangInfo, raw_detect};
 use whatlang::{Detector, Lang};
 
 use crate::model::LanguageGuess;
@@ -59,11 +77,15 @@ use crate::model::LanguageGuess;
 pub const MAX_DETECT_CHARS: usize = 400;
 
 /// How many characters lingua reads. Its cost grows with the text times the
-/// number of enabled languages of the text's script (24 Latin-script ones by
-/// default): on a 1,000-character news text it took ~5 ms. A text that
-/// whatlang was unsure of over 300 characters is almost always one of two
-/// close neighbours, which 300 characters of trigrams settle as well.
+/// number of languages it weighs: on a 1,000-character news text over the 24
+/// Latin-script defaults it took ~5 ms. A text that whatlang was unsure of
+/// over 300 characters is almost always one of two close neighbours, which
+/// 300 characters of trigrams settle as well.
 pub const LINGUA_MAX_CHARS: usize = 300;
+
+/// whatlang's own threshold for `Info::is_reliable()` (confidence above it),
+/// applied here to confidences computed from its raw scores.
+const RELIABLE_CONFIDENCE: f64 = 0.9;
 
 /// Below this confidence, and when whatlang itself does not call the guess
 /// reliable, a whatlang answer that lingua cannot check is "unsure" and the
@@ -78,20 +100,27 @@ const UNSURE_CONFIDENCE: f64 = 0.5;
 /// language is a better bet than that.
 const LINGUA_UNSURE_CONFIDENCE: f64 = 0.6;
 
-/// When whatlang (over all its languages) leans to a language that is not
-/// enabled, lingua, which only knows the enabled ones, must be at least this
-/// confident or the text is `"unknown"`. lingua's confidences are shares
-/// among the enabled languages, so a text in a language it does not know
-/// still gets one; 0.8 is where, on lingua's test sentences, the wrong codes
-/// given to non-enabled languages fell most for the fewest enabled-language
-/// sentences lost (docs/language.md).
-const NOT_ENABLED_CONFIDENCE: f64 = 0.8;
+/// How many of whatlang's best-ranked languages lend their families to
+/// lingua's candidates, and how far below the best score (as a share of it)
+/// one may be and still count. On lingua's test sentences whatlang was unsure
+/// of, the right language ranked first or second in 85-99 % of them for most
+/// languages (Czech 68 %, Romanian 79 %), and the families catch most of the
+/// rest; more leaders cost time and bought 0.1 point of accuracy
+/// (docs/language.md).
+const LEADING: usize = 3;
+const LEADING_MARGIN: f64 = 0.1;
 
-/// The "unknown" rule above applies from this many characters on: on two
-/// words whatlang's leaning says too little (it named a non-enabled language
-/// for a fifth of the enabled languages' word pairs), and answering
-/// "unknown" there cost 5 points of word-pair accuracy.
-const NOT_ENABLED_MIN_CHARS: usize = 40;
+/// Below this many characters lingua weighs every enabled language: on two
+/// or three words whatlang's ranking is too often wrong for its families to
+/// hold the right language (restricting there cost 6 points of word-pair
+/// accuracy).
+const FAMILY_MIN_CHARS: usize = 40;
+
+/// From this many characters on, rejectors are among lingua's candidates.
+/// On shorter texts (two words: 15 characters on average) a rejector wins
+/// too often against the right enabled language: from 15 characters on it
+/// cost 0.6 point of word-pair accuracy, from 25 nothing.
+const REJECT_MIN_CHARS: usize = 25;
 
 /// The confidence reported when the answer comes from the feed's hint rather
 /// than from the text: "as likely as not", which is what a hint is worth.
@@ -103,6 +132,13 @@ const HINT_CONFIDENCE: f64 = 0.5;
 /// told apart by their characters, without a model). A script none of the
 /// enabled languages writes is rejected by lingua's rules at once.
 const WARM_UP_TEXTS: [&str; 2] = ["news", "новини"];
+
+/// How many lingua detectors for candidate sets are kept. Each is small (a
+/// few sets of languages; the models are shared), about a thousand distinct
+/// sets occur over all of lingua's test sets with the defaults, and beyond
+/// the cap a detector is built for the call (~0.05 ms) and dropped, so
+/// memory stays bounded.
+const MAX_CACHED_DETECTORS: usize = 2048;
 
 /// The languages enabled when the configuration says nothing: the twelve of
 /// the first release, then the other European languages with a press worth
@@ -122,6 +158,54 @@ const GROUPS: [&[&str]; 2] = [&["nb", "nn"], &["hr", "sr", "bs"]];
 /// stands in for them (the one it answers for their texts).
 const LINGUA_ONLY: [(&str, Lang); 2] = [("nn", Lang::Nob), ("bs", Lang::Hrv)];
 
+/// Families of languages that share enough vocabulary, spelling or
+/// history that whatlang, unsure, ranks one for another: when it leans to
+/// one, lingua weighs the enabled ones of its family (and, on a text long
+/// enough, the family's rejectors). Genealogical where that is what
+/// confuses (Romance, Nordic, West and South Slavic, Baltic, Turkic), by
+/// region where whatlang's ranking mixes unrelated languages (the Bantu and
+/// West African languages, the Malay world). A rejector whatlang does not
+/// know goes with the languages whatlang takes its texts for: Kazakh and
+/// Mongolian with Russian and Belarusian. A language may appear in two.
+const FAMILIES: [&[&str]; 15] = [
+    &["es", "pt", "it", "fr", "ro", "ca", "la", "eo"],
+    &["en", "de", "nl", "af"],
+    &["sv", "nb", "nn", "da", "is"],
+    &["pl", "cs", "sk"],
+    &["sl", "hr", "sr", "bs"],
+    &["lt", "lv"],
+    &["fi", "et", "hu"],
+    &["tr", "az", "uz", "tk"],
+    &["id", "ms", "tl", "jv", "mi"],
+    &["ga", "cy"],
+    &[
+        "sw", "sn", "st", "tn", "ts", "xh", "zu", "lg", "ak", "so", "yo",
+    ],
+    &["ru", "uk", "be", "kk", "mn"],
+    &["bg", "mk", "sr"],
+    &["ar", "fa", "ur"],
+    &["he", "yi"],
+];
+
+/// Letters that no default language writes, and the not-enabled languages
+/// whose texts are full of them: they make those languages' rejectors
+/// candidates whatever whatlang ranks (whatlang has no Icelandic, Albanian,
+/// Kazakh, Mongolian, Yoruba nor Maori, and calls such texts Welsh, French,
+/// Russian or Latvian). Only lowercase: the text is compared letter by
+/// letter after lowering. `ë` is also Dutch and French (België, Noël), and
+/// `ō` English or German spelling of Japanese names (Tōkyō): there they only
+/// make a rejector a candidate, at a little cost in time.
+const TELLTALE_LETTERS: [(&str, &[&str]); 8] = [
+    ("þð", &["is"]),
+    ("ë", &["sq"]),
+    ("әғқңұһ", &["kk"]),
+    ("өү", &["kk", "mn"]),
+    ("ə", &["az"]),
+    ("ĉĝĥĵŝŭ", &["eo"]),
+    ("ẹọṣ", &["yo"]),
+    ("ō", &["mi"]),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum LangError {
     #[error("unsupported language code {0:?} (use an ISO 639-1 code such as \"en\" or \"pl\")")]
@@ -130,31 +214,41 @@ pub enum LangError {
     Empty,
 }
 
-/// whatlang and lingua, limited to the enabled languages, and whatlang over
-/// all its languages to notice the others.
+/// whatlang and lingua, limited to the enabled languages, with lingua models
+/// of some others to reject their texts.
 pub struct LanguageDetector {
-    whatlang: Detector,
+    /// whatlang over all its languages, for the scripts its raw scores do
+    /// not cover (a script of one language, Chinese characters).
     whatlang_all: Detector,
-    /// lingua, limited to the enabled languages its build has models for
-    /// (the `lingua` features in Cargo.toml); `None` when it has none of them.
+    /// lingua over every enabled language its build has a model for (the
+    /// `lingua` features in Cargo.toml); `None` when it has none of them.
     lingua: Option<lingua::LanguageDetector>,
-    /// The enabled languages lingua can weigh, with their codes.
-    lingua_languages: Vec<(Language, &'static str)>,
+    /// lingua's languages with their codes: first the enabled ones, then
+    /// the rejectors (see [`is_rejector`](Self::is_rejector)).
+    models: Vec<(Language, &'static str)>,
+    /// How many of `models` are enabled languages.
+    enabled_models: usize,
     /// One lingua detector per group of [`GROUPS`] with two or more enabled
     /// languages lingua has, with those languages' codes.
     group_linguas: Vec<(Vec<&'static str>, lingua::LanguageDetector)>,
+    /// lingua detectors for candidate sets (bit i: `models[i]`), built on
+    /// first use.
+    subsets: RwLock<HashMap<u128, Arc<lingua::LanguageDetector>>>,
     /// The enabled codes, lower case, in configuration order.
     enabled: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for LanguageDetector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Neither detector is Debug; the enabled list is what matters.
-        let lingua: Vec<&str> = self.lingua_languages.iter().map(|(_, c)| *c).collect();
+        // Neither detector is Debug; the languages are what matters.
+        let codes = |models: &[(Language, &'static str)]| -> Vec<&'static str> {
+            models.iter().map(|(_, c)| *c).collect()
+        };
         let groups: Vec<&Vec<&str>> = self.group_linguas.iter().map(|(g, _)| g).collect();
         f.debug_struct("LanguageDetector")
             .field("enabled", &self.enabled)
-            .field("lingua", &lingua)
+            .field("lingua", &codes(&self.models[..self.enabled_models]))
+            .field("rejectors", &codes(&self.models[self.enabled_models..]))
             .field("groups", &groups)
             .finish()
     }
@@ -164,8 +258,8 @@ impl LanguageDetector {
     /// `enabled`: ISO 639-1 codes (case-insensitive). Fails on the first code
     /// neither detector can detect, naming it, or when the list is empty.
     ///
-    /// Registers lingua's models for the enabled languages and runs
-    /// [`warm_up`](Self::warm_up) (10-20 ms at start-up). The models
+    /// Registers lingua's models for the enabled languages and the rejectors
+    /// and runs [`warm_up`](Self::warm_up) (10-20 ms at start-up). The models
     /// themselves are read in place from the binary, so resident memory
     /// grows as they are used (docs/language.md has the figures).
     pub fn new(enabled: &[String]) -> Result<Self, LangError> {
@@ -189,52 +283,63 @@ impl LanguageDetector {
 
     /// `codes`: codes from [`canonical`], without duplicates, not empty.
     fn build(codes: Vec<&'static str>) -> Self {
-        let mut langs: Vec<Lang> = Vec::new();
-        for lang in codes.iter().filter_map(|c| whatlang_stand_in(c)) {
-            if !langs.contains(&lang) {
-                langs.push(lang);
-            }
-        }
-        // An enabled language that lingua's build lacks (say "ca") is still
+        // An enabled language that lingua's build lacks (say "tl") is still
         // detected: whatlang answers for it, and lingua, limited to the
-        // languages it has, is asked only about texts whatlang is unsure of
-        // and has not put in such a language (see `guess`). Dropping lingua
-        // for the whole set instead would cost every language its accuracy
-        // on short texts because of one extra language.
-        let lingua_languages: Vec<(Language, &'static str)> = codes
+        // languages it has, is not asked when whatlang leans to such a
+        // language (see `guess`). Dropping lingua for the whole set instead
+        // would cost every language its accuracy on short texts because of
+        // one extra language.
+        let mut models: Vec<(Language, &'static str)> = codes
             .iter()
             .filter_map(|c| lingua_language(c).map(|l| (l, *c)))
             .collect();
+        let enabled_models = models.len();
+        // Rejectors: every language of a family or a telltale letter that
+        // lingua has a model for, is not enabled, and is not in a group with
+        // an enabled language (a Bosnian text answered as Croatian is right).
+        let listed = FAMILIES
+            .iter()
+            .flat_map(|f| f.iter())
+            .chain(TELLTALE_LETTERS.iter().flat_map(|(_, l)| l.iter()));
+        for code in listed {
+            let taken = models.iter().any(|(_, c)| c == code);
+            let grouped = codes.iter().any(|c| same_group(c, code));
+            if let (false, false, Some(lang)) = (taken, grouped, lingua_language(code)) {
+                models.push((lang, code));
+            }
+        }
         // High accuracy mode (the default): the low accuracy mode gives up
-        // exactly the short texts lingua is here for. Preloading measured no
-        // different with lingua 1.8, whose models are finite-state machines
-        // read in place from the binary (it only registers them, in under
-        // 1 ms); it is kept because with a lingua that deserialises its
-        // models it is what moves that cost from the first feed item of
-        // each language to start-up. The models are shared by every
-        // detector of the process, so a group's detector costs no memory.
-        let lingua_for = |langs: &[Language]| {
+        // exactly the short texts lingua is here for, and on sentences it
+        // was no faster (docs/language.md). Preloading only registers the
+        // models with lingua 1.8, whose models are finite-state machines read
+        // in place from the binary; it is what moves that cost from the
+        // first feed item of each language to start-up. The models are
+        // shared by every detector of the process, so the group and
+        // candidate-set detectors cost no model memory.
+        let langs = |models: &[(Language, &'static str)]| -> Vec<Language> {
+            models.iter().map(|(l, _)| *l).collect()
+        };
+        let preloaded = |langs: &[Language]| {
             LanguageDetectorBuilder::from_languages(langs)
                 .with_preloaded_language_models()
                 .build()
         };
-        let lingua = (!lingua_languages.is_empty()).then(|| {
-            let langs: Vec<Language> = lingua_languages.iter().map(|(l, _)| *l).collect();
-            lingua_for(&langs)
-        });
+        let lingua = (enabled_models > 0).then(|| preloaded(&langs(&models[..enabled_models])));
+        if models.len() > enabled_models {
+            drop(preloaded(&langs(&models[enabled_models..])));
+        }
         let group_linguas = GROUPS
             .iter()
             .filter_map(|group| {
-                let members: Vec<(Language, &'static str)> = lingua_languages
+                let members: Vec<(Language, &'static str)> = models[..enabled_models]
                     .iter()
                     .copied()
                     .filter(|(_, c)| group.contains(c))
                     .collect();
                 (members.len() > 1).then(|| {
-                    let langs: Vec<Language> = members.iter().map(|(l, _)| *l).collect();
                     (
                         members.iter().map(|(_, c)| *c).collect(),
-                        lingua_for(&langs),
+                        preloaded(&langs(&members)),
                     )
                 })
             })
@@ -242,7 +347,7 @@ impl LanguageDetector {
         let missing: Vec<&str> = codes
             .iter()
             .copied()
-            .filter(|c| !lingua_languages.iter().any(|(_, lc)| lc == c))
+            .filter(|c| !models[..enabled_models].iter().any(|(_, mc)| mc == c))
             .collect();
         if !missing.is_empty() {
             tracing::info!(
@@ -251,11 +356,12 @@ impl LanguageDetector {
             );
         }
         let detector = LanguageDetector {
-            whatlang: Detector::with_allowlist(langs),
             whatlang_all: Detector::new(),
             lingua,
-            lingua_languages,
+            models,
+            enabled_models,
             group_linguas,
+            subsets: RwLock::new(HashMap::new()),
             enabled: codes,
         };
         detector.warm_up();
@@ -316,48 +422,67 @@ impl LanguageDetector {
     /// The detectors' answer for `head`, without the hint; a `Guess` whose
     /// code is `"unknown"` is a text found to be in a language not enabled.
     fn guess(&self, head: &str) -> Option<Guess> {
-        let all = self.whatlang_all.detect(head);
+        // One whatlang pass gives every language of the script its score;
+        // both "reliable over all languages" and "reliable over the enabled
+        // ones" are read from it (two passes cost twice as much).
+        let raw = match raw_detect(head).lang_info {
+            Some(RawLangInfo::MultiScript(raw)) => raw,
+            _ => return self.guess_single_script(head),
+        };
+        let count = raw.trigram_raw_outcome.trigrams_count;
+        let ranking = raw.scores;
+        let (&(first, first_score), second) = (ranking.first()?, ranking.get(1));
+        let confidence = second.map_or(1.0, |(_, s)| whatlang_confidence(first_score, *s, count));
+        let chars = head.chars().count();
         // whatlang's leaning over all its languages, as an enabled code
-        // (`None`: a language that is not enabled, or no answer).
-        let leaning = all.as_ref().and_then(|info| self.enabled_code(info.lang()));
-        if let Some(info) = all.as_ref().filter(|i| i.is_reliable()) {
-            let confidence = info.confidence().clamp(0.0, 1.0);
-            return Some(match leaning {
-                Some(code) => Guess {
-                    code: self.settle_group(code, head),
-                    confidence,
-                    sure: true,
-                    reliable: true,
-                },
-                None => Guess {
-                    code: LanguageGuess::UNKNOWN,
-                    confidence,
-                    sure: true,
-                    reliable: true,
-                },
-            });
-        }
-        let whatlang = self
-            .whatlang
-            .detect(head)
-            // whatlang names the one language of a script that only one
-            // language writes (Hangul: ko, Greek: el, kana: ja) whether it is
-            // in the allowlist or not; such an answer is no answer here.
-            .and_then(|info| self.enabled_code(info.lang()).map(|code| (code, info)))
-            .map(|(code, info)| {
-                let confidence = info.confidence().clamp(0.0, 1.0);
-                Guess {
-                    code,
-                    confidence,
-                    sure: info.is_reliable() || confidence >= UNSURE_CONFIDENCE,
-                    reliable: info.is_reliable(),
+        // (`None`: a language that is not enabled).
+        let leaning = self.enabled_code(first);
+        let telltale = self.telltale_rejectors(head, chars);
+        if confidence > RELIABLE_CONFIDENCE {
+            let reliable = |code| Guess {
+                code,
+                confidence: confidence.clamp(0.0, 1.0),
+                sure: true,
+                reliable: true,
+            };
+            match leaning {
+                Some(code) if telltale == 0 => {
+                    return Some(reliable(self.settle_group(code, head)));
                 }
-            });
+                // A telltale letter: whatlang may have taken a language it
+                // does not know (Icelandic, Mongolian...) for an enabled one.
+                Some(_) => {}
+                // A language lingua has a model of: it weighs it against the
+                // enabled languages of its family (whatlang reliably calls
+                // 1 % of Dutch sentences Afrikaans).
+                None if chars >= REJECT_MIN_CHARS && self.rejector(iso639_1(first)).is_some() => {}
+                // Telltale letters or not: they only ever point away from
+                // the enabled languages (Vietnamese writes ọ as Yoruba does).
+                None => return Some(reliable(LanguageGuess::UNKNOWN)),
+            }
+        }
+        // The same ranking limited to the enabled languages: what whatlang
+        // with an allowlist would answer.
+        let mut enabled = ranking
+            .iter()
+            .filter_map(|(lang, score)| self.enabled_code(*lang).map(|code| (code, *score)));
+        let whatlang = enabled.next().map(|(code, score)| {
+            let confidence = enabled
+                .next()
+                .map_or(1.0, |(_, s)| whatlang_confidence(score, s, count))
+                .clamp(0.0, 1.0);
+            Guess {
+                code,
+                confidence,
+                sure: confidence > RELIABLE_CONFIDENCE || confidence >= UNSURE_CONFIDENCE,
+                reliable: confidence > RELIABLE_CONFIDENCE,
+            }
+        });
         match whatlang {
             // Reliable among the enabled languages only counts when whatlang
             // over all of them does not lean elsewhere: otherwise a Catalan
             // text would be reliably Spanish.
-            Some(w) if w.reliable && leaning.is_some() => {
+            Some(w) if w.reliable && leaning.is_some() && telltale == 0 => {
                 return Some(Guess {
                     code: self.settle_group(w.code, head),
                     ..w
@@ -368,24 +493,118 @@ impl LanguageDetector {
             Some(w) if !self.has_lingua_model(w.code) => return Some(w),
             _ => {}
         }
-        match self.lingua_guess(head) {
-            Some(l)
-                if leaning.is_none()
-                    && l.confidence < NOT_ENABLED_CONFIDENCE
-                    && head.chars().count() >= NOT_ENABLED_MIN_CHARS =>
-            {
-                // Unsure, so a declared enabled language may still win.
-                Some(Guess {
-                    code: LanguageGuess::UNKNOWN,
-                    sure: false,
-                    ..l
-                })
-            }
+        let candidates = self.candidates(&ranking, chars, telltale);
+        match self.lingua_guess(head, candidates) {
             Some(l) => Some(l),
             // lingua saw no word it could weigh (or a tie): whatlang's
             // unreliable answer is better than none, and it stays unsure.
             None => whatlang.map(|w| Guess { sure: false, ..w }),
         }
+    }
+
+    /// A text whose script whatlang does not rank languages for: a script
+    /// of one language (Greek, Hangul, Georgian...), Chinese characters, or
+    /// no script it knows.
+    fn guess_single_script(&self, head: &str) -> Option<Guess> {
+        let info = self.whatlang_all.detect(head);
+        if let Some(info) = info.as_ref().filter(|i| i.is_reliable()) {
+            return Some(Guess {
+                // whatlang names the one language of a script that only one
+                // language writes whether it is enabled or not.
+                code: self
+                    .enabled_code(info.lang())
+                    .unwrap_or(LanguageGuess::UNKNOWN),
+                confidence: info.confidence().clamp(0.0, 1.0),
+                sure: true,
+                reliable: true,
+            });
+        }
+        let all_enabled = self.all_enabled();
+        self.lingua_guess(head, all_enabled).or_else(|| {
+            info.and_then(|i| {
+                self.enabled_code(i.lang()).map(|code| Guess {
+                    code,
+                    confidence: i.confidence().clamp(0.0, 1.0),
+                    sure: false,
+                    reliable: false,
+                })
+            })
+        })
+    }
+
+    /// lingua's candidates for a text whatlang was unsure of, as a set of
+    /// `models` indices: see the module doc, step 4.
+    fn candidates(&self, ranking: &[(Lang, f64)], chars: usize, telltale: u128) -> u128 {
+        let best = ranking.first().map_or(0.0, |(_, s)| *s);
+        let rejecting = chars >= REJECT_MIN_CHARS;
+        let mut set = 0u128;
+        let leaders = ranking
+            .iter()
+            .take(LEADING)
+            .take_while(|(_, s)| *s >= best * (1.0 - LEADING_MARGIN));
+        for (lang, _) in leaders {
+            let code = iso639_1(*lang);
+            let family = FAMILIES.iter().filter(|f| f.contains(&code));
+            for member in family.flat_map(|f| f.iter()).chain(std::iter::once(&code)) {
+                if let Some(i) = self.model_index(member)
+                    && (i < self.enabled_models || rejecting)
+                {
+                    set |= 1 << i;
+                }
+            }
+        }
+        if chars < FAMILY_MIN_CHARS || set & self.all_enabled() == 0 {
+            set |= self.all_enabled();
+        }
+        set | telltale
+    }
+
+    /// The rejectors named by a telltale letter of `head` (none on a text
+    /// too short to reject).
+    fn telltale_rejectors(&self, head: &str, chars: usize) -> u128 {
+        if chars < REJECT_MIN_CHARS || self.models.len() == self.enabled_models {
+            return 0;
+        }
+        let mut set = 0u128;
+        // No telltale letter is ASCII, and most letters of most texts are.
+        for letter in head
+            .chars()
+            .filter(|c| !c.is_ascii())
+            .flat_map(char::to_lowercase)
+        {
+            for (letters, langs) in TELLTALE_LETTERS {
+                if letters.contains(letter) {
+                    for lang in langs.iter() {
+                        if let Some(i) = self.rejector(lang) {
+                            set |= 1 << i;
+                        }
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// The set of every enabled language lingua has.
+    fn all_enabled(&self) -> u128 {
+        match self.enabled_models.min(128) {
+            128 => u128::MAX,
+            n => (1u128 << n) - 1,
+        }
+    }
+
+    /// The index in `models` of a language lingua has (enabled or rejector);
+    /// `None` beyond the 128 a set can hold.
+    fn model_index(&self, code: &str) -> Option<usize> {
+        self.models
+            .iter()
+            .position(|(_, c)| *c == code)
+            .filter(|i| *i < 128)
+    }
+
+    /// The index in `models` of `code` if it is a rejector.
+    fn rejector(&self, code: &str) -> Option<usize> {
+        self.model_index(code).filter(|i| *i >= self.enabled_models)
     }
 
     /// The enabled code for a whatlang answer: its own code, or, for a
@@ -422,23 +641,29 @@ impl LanguageDetector {
         }
     }
 
-    fn lingua_guess(&self, head: &str) -> Option<Guess> {
+    /// lingua's answer over the `candidates` (a set of `models` indices); a
+    /// rejector's win is a `Guess` of `"unknown"`.
+    fn lingua_guess(&self, head: &str, candidates: u128) -> Option<Guess> {
         let head = truncate_chars(head, LINGUA_MAX_CHARS);
-        let values = self
-            .lingua
-            .as_ref()?
-            .compute_language_confidence_values(head);
+        let values = if candidates == self.all_enabled() {
+            self.lingua
+                .as_ref()?
+                .compute_language_confidence_values(head)
+        } else {
+            self.subset(candidates)?
+                .compute_language_confidence_values(head)
+        };
         // Sorted by confidence, highest first; lingua answers no language
         // when the best confidence is 0 or shared, and neither do we.
         let (best, confidence) = *values.first()?;
         if confidence <= 0.0 || values.get(1).is_some_and(|(_, c)| *c >= confidence) {
             return None;
         }
-        let code = self
-            .lingua_languages
-            .iter()
-            .find(|(l, _)| *l == best)
-            .map(|(_, c)| *c)?;
+        let index = self.models.iter().position(|(l, _)| *l == best)?;
+        let code = match index < self.enabled_models {
+            true => self.models[index].1,
+            false => LanguageGuess::UNKNOWN,
+        };
         let confidence = confidence.clamp(0.0, 1.0);
         Some(Guess {
             code,
@@ -448,8 +673,58 @@ impl LanguageDetector {
         })
     }
 
+    /// The lingua detector for a set of `models` indices, from the cache or
+    /// built (and cached while the cache has room).
+    fn subset(&self, set: u128) -> Option<Arc<lingua::LanguageDetector>> {
+        // A poisoned lock only means another thread panicked mid-insert
+        // (lingua does not panic here); the map is still usable, and
+        // building without the cache is always possible.
+        if let Some(found) = self.subsets.read().ok().and_then(|m| m.get(&set).cloned()) {
+            return Some(found);
+        }
+        let langs: Vec<Language> = self
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < 128 && set & (1 << i) != 0)
+            .map(|(_, (l, _))| *l)
+            .collect();
+        if langs.is_empty() {
+            return None;
+        }
+        let detector = Arc::new(LanguageDetectorBuilder::from_languages(&langs).build());
+        if let Ok(mut map) = self.subsets.write()
+            && map.len() < MAX_CACHED_DETECTORS
+        {
+            map.insert(set, Arc::clone(&detector));
+        }
+        Some(detector)
+    }
+
     fn has_lingua_model(&self, code: &str) -> bool {
-        self.lingua_languages.iter().any(|(_, c)| *c == code)
+        self.models[..self.enabled_models]
+            .iter()
+            .any(|(_, c)| *c == code)
+    }
+}
+
+/// whatlang's confidence that the best-scored language is right, from the
+/// best and second scores and the number of trigrams (its
+/// `core::calculate_confidence`, which the raw scores do not come with):
+/// full when the lead is large for the text's length, else proportional.
+fn whatlang_confidence(best: f64, second: f64, trigrams: usize) -> f64 {
+    if best <= 0.0 {
+        return 0.0;
+    }
+    if second <= 0.0 {
+        return best;
+    }
+    let confident_rate = 3.0 / trigrams.max(1) as f64 + 0.015;
+    let rate = (best - second) / second;
+    if rate > confident_rate {
+        1.0
+    } else {
+        rate / confident_rate
     }
 }
 
@@ -478,20 +753,6 @@ fn lingua_language(code: &str) -> Option<Language> {
         .map(|iso| Language::from_iso_code_639_1(&iso))
 }
 
-/// The whatlang language that detects `code`: its own, or the stand-in of a
-/// language whatlang lacks.
-fn whatlang_stand_in(code: &str) -> Option<Lang> {
-    CODES
-        .iter()
-        .chain(LINGUA_ONLY.iter())
-        .find(|(c, _)| *c == code)
-        .map(|(_, l)| *l)
-}
-
-/// Whether the language with this ISO 639-1 code (case-insensitive) can be
-/// enabled: every language whatlang detects can, lingua refining the ones
-/// it has a model for, and so can Nynorsk and Bosnian, which only lingua
-/// tells apart from Bokmål and Croatian. For configuration validation.
 /// Whether `a` and `b` are the same language or two of a group the
 /// detectors cannot reliably tell apart (Bokmål and Nynorsk; Croatian,
 /// Serbian and Bosnian), so that a measure of detection counts such an
@@ -500,6 +761,10 @@ pub fn same_group(a: &str, b: &str) -> bool {
     a == b || GROUPS.iter().any(|g| g.contains(&a) && g.contains(&b))
 }
 
+/// Whether the language with this ISO 639-1 code (case-insensitive) can be
+/// enabled: every language whatlang detects can, lingua refining the ones
+/// it has a model for, and so can Nynorsk and Bosnian, which only lingua
+/// tells apart from Bokmål and Croatian. For configuration validation.
 pub fn is_supported(code: &str) -> bool {
     canonical(code).is_some()
 }
@@ -751,6 +1016,13 @@ mod tests {
     #[test]
     fn word_pairs_whatlang_gets_wrong_are_detected() {
         let d = first_twelve();
+        let whatlang = Detector::with_allowlist(
+            CODES
+                .iter()
+                .filter(|(c, _)| DEFAULT_LANGUAGES[..12].contains(c))
+                .map(|(_, l)| *l)
+                .collect(),
+        );
         let cases = [
             ("en", "outlining issues"),
             ("pl", "prezydent gotowy"),
@@ -764,7 +1036,7 @@ mod tests {
             ("uk", "почепити торбу"),
         ];
         for (want, text) in cases {
-            let alone = d.whatlang.detect(text).map(|i| iso639_1(i.lang()));
+            let alone = whatlang.detect(text).map(|i| iso639_1(i.lang()));
             assert_ne!(alone, Some(want), "whatlang alone now gets {text:?} right");
             let got = d.detect(text, None);
             assert_eq!(got.code, want, "{text:?}: {got:?}");
@@ -799,21 +1071,34 @@ mod tests {
         }
     }
 
-    /// lingua is built with models for the default languages only; another
-    /// language whatlang knows still works, through whatlang, and does not
-    /// stop lingua from refining the others.
+    /// lingua is built with models for the default languages and the
+    /// rejectors only; another language whatlang knows still works, through
+    /// whatlang, and does not stop lingua from refining the others.
     #[test]
     fn a_language_without_a_lingua_model_is_still_detected() {
-        assert!(is_supported("ca") && lingua_language("ca").is_none());
-        let d = LanguageDetector::new(&["en".into(), "ca".into(), "pl".into()]).unwrap();
-        let ca = "El govern català ha denunciat que els serveis d'intel·ligència espiaven els telèfons dels seus membres.";
-        assert_eq!(d.detect(ca, None).code, "ca");
+        assert!(is_supported("tl") && lingua_language("tl").is_none());
+        let d = LanguageDetector::new(&["en".into(), "tl".into(), "pl".into()]).unwrap();
+        let tl = "Sinabi ng ahensiya ng paniktik na ibinigay ng kumpanya ang datos ng mga kostumer nito sa militar.";
+        assert_eq!(d.detect(tl, None).code, "tl");
         let pl = "Służby specjalne podejrzewają, że chińska firma przekazywała dane klientów wywiadowi wojskowemu.";
         assert_eq!(d.detect(pl, None).code, "pl");
         let en = "The security service said the company had shared customer data with the army.";
         assert_eq!(d.detect(en, None).code, "en");
         let debug = format!("{d:?}");
         assert!(debug.contains(r#"lingua: ["en", "pl"]"#), "{debug}");
+    }
+
+    /// A language that is enabled is never rejected, even when this build
+    /// has it as a rejector of the defaults.
+    #[test]
+    fn an_enabled_rejector_language_is_detected() {
+        let d = LanguageDetector::new(&["es".into(), "ca".into(), "fr".into()]).unwrap();
+        let ca = "El govern català ha denunciat que els serveis d'intel·ligència espiaven els telèfons dels seus membres.";
+        assert_eq!(d.detect(ca, None).code, "ca");
+        let es = "El gobierno ha denunciado que los servicios de inteligencia espiaban los teléfonos de sus miembros.";
+        assert_eq!(d.detect(es, None).code, "es");
+        assert!(d.has_lingua_model("ca") && d.rejector("ca").is_none());
+        assert!(defaults().rejector("ca").is_some());
     }
 
     #[test]
@@ -890,6 +1175,11 @@ mod tests {
             "Badan intelijen negara menyatakan bahwa perusahaan asing itu telah mencuri data pelanggan.",
             // Esperanto.
             "La sekreta servo diris ke la firmao transdonis la datumojn de siaj klientoj al la armeo.",
+            // Icelandic, which whatlang does not know (it guesses Welsh,
+            // Afrikaans, Bokmål...): þ and ð make its rejector a candidate.
+            "Leyniþjónustan sagði að fyrirtækið hefði afhent hernum gögn um viðskiptavini sína.",
+            // Albanian, which whatlang takes for French.
+            "Shërbimi sekret tha se kompania u kishte dhënë ushtrisë të dhënat e klientëve të saj.",
         ] {
             assert_eq!(d.detect(text, None), LanguageGuess::unknown(), "{text}");
         }
