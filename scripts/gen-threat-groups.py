@@ -340,11 +340,7 @@ logically|datastream group|equitus|veritone|reveal media|dreamlab technologies
 
 # Country and region names (plain aliases that are only a place are dropped);
 # extended at run time with every place named in the threat-actor cluster.
-PLACES = set("""
-china russia iran north korea south korea korea usa united states america israel india
-pakistan vietnam ukraine belarus turkey syria lebanon palestine gaza egypt europe asia
-africa middle east uk britain united kingdom germany france spain italy taiwan japan
-""".split("\n")) | {
+PLACES = {
     "china", "russia", "iran", "north korea", "south korea", "korea", "usa", "us",
     "united states", "america", "israel", "india", "pakistan", "vietnam", "ukraine",
     "belarus", "turkey", "syria", "lebanon", "palestine", "gaza", "egypt", "europe",
