@@ -262,6 +262,10 @@ fn extends_chunk(c: char) -> bool {
 /// Letters, digits and the combining marks attached to them, outside CJK.
 /// Terms made of these need a word boundary; CJK is written without spaces.
 pub(crate) fn is_word_char(c: char) -> bool {
+    // ASCII, most of any text, is decided without the Unicode tables.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     (c.is_alphanumeric() || is_combining_mark(c)) && !is_cjk(c)
 }
 

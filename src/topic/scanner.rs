@@ -184,7 +184,7 @@ impl PatternIndex {
         let mut i = 0;
         while i < bytes.len() {
             let (c, len) = char_at(text, i);
-            if !is_word(c) {
+            if !is_word_char(c) {
                 other_chars |= c != ' ';
                 i += len;
                 continue;
@@ -264,20 +264,10 @@ impl PatternIndex {
     }
 }
 
-/// Whether `c` belongs to a word, as the boundary rules count it. ASCII is
-/// decided here; the rest by [`is_word_char`].
-fn is_word(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        is_word_char(c)
-    }
-}
-
 /// The length in bytes of the run of word characters that `s` starts with.
 fn word_len(s: &str) -> usize {
     s.char_indices()
-        .find(|&(_, c)| !is_word(c))
+        .find(|&(_, c)| !is_word_char(c))
         .map_or(s.len(), |(i, _)| i)
 }
 
@@ -318,13 +308,16 @@ mod tests {
             .find_overlapping_iter(text)
             .filter(|m| {
                 let pattern = &patterns[m.pattern().as_usize()];
-                let begins_word = pattern.chars().next().is_some_and(is_word);
+                let begins_word = pattern.chars().next().is_some_and(is_word_char);
                 let at_word_start = text[..m.start()]
                     .chars()
                     .next_back()
-                    .is_none_or(|c| !is_word(c));
+                    .is_none_or(|c| !is_word_char(c));
                 let one_word = word_len(pattern) == pattern.len();
-                let at_word_end = text[m.end()..].chars().next().is_none_or(|c| !is_word(c));
+                let at_word_end = text[m.end()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !is_word_char(c));
                 let may_end_here = !one_word || stems[m.pattern().as_usize()] || at_word_end;
                 !begins_word || (at_word_start && may_end_here)
             })
