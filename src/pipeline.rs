@@ -60,7 +60,8 @@ pub struct PollReport {
     /// How long the fetch itself took (None when it never started).
     pub fetch_time: Option<std::time::Duration>,
     pub error: Option<String>,
-    pub next_due: DateTime<Utc>,
+    /// When the feed is due again; `None` when it is gone (410).
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,24 +217,22 @@ pub async fn poll_feed(
     };
 
     let (status, report, error) = match result {
+        Ok((PollStatus::NotModified, report)) => {
+            state.not_modified(fetched_at, feed.interval);
+            (PollStatus::NotModified, report, None)
+        }
         Ok((status, report)) => {
-            state.last_success = Some(fetched_at);
-            state.error_count = 0;
-            state.last_item_count = report.items as u32;
-            state.total_hits += report.new_hits.len() as u64;
-            state.next_due = Some(schedule::after_success(
+            state.succeeded(
                 fetched_at,
-                feed.interval.unwrap_or(ctx.poll.interval),
-            ));
+                feed.interval,
+                report.items,
+                report.new_hits.len(),
+            );
             (status, report, None)
         }
         Err(PollError::Fetch(FetchError::Gone)) => {
-            state.gone = true;
-            state.error_count += 1;
-            state.last_error = Some(FetchError::Gone.to_string());
-            state.last_error_at = Some(fetched_at);
-            state.next_due = None;
-            tracing::warn!(feed = %feed.name, url = %feed.url, "feed is gone (HTTP 410); it will not be polled again until its URL changes in feeds.toml");
+            state.went_away(fetched_at, FetchError::Gone.to_string());
+            tracing::warn!(feed = %feed.name, url = %feed.url, "feed is gone (HTTP 410); it will not be polled again until its URL changes in feeds.toml or `newshound feeds reset` clears it");
             (
                 PollStatus::Gone,
                 IngestReport::default(),
@@ -245,17 +244,13 @@ pub async fn poll_feed(
                 PollError::Fetch(f) => f.retry_after(),
                 _ => None,
             };
-            state.error_count = state.error_count.saturating_add(1);
-            state.last_error = Some(e.to_string());
-            state.last_error_at = Some(fetched_at);
-            let next = schedule::after_failure(
+            let next = state.failed(
                 fetched_at,
-                state.error_count,
+                e.to_string(),
                 retry_after,
                 ctx.poll.backoff_max,
                 rng,
             );
-            state.next_due = Some(next);
             let wait = (next - fetched_at).to_std().unwrap_or_default();
             tracing::warn!(
                 feed = %feed.name,
@@ -271,7 +266,6 @@ pub async fn poll_feed(
             )
         }
     };
-    let next_due = state.next_due.unwrap_or(fetched_at);
     if let Err(e) = ctx.store.put_feed_state(&feed.url, &state) {
         tracing::error!(feed = %feed.name, "cannot save feed state: {e}");
     }
@@ -292,7 +286,7 @@ pub async fn poll_feed(
         hit_labels: report.hit_labels,
         fetch_time,
         error,
-        next_due,
+        next_due: state.next_due,
     }
 }
 
@@ -307,6 +301,6 @@ fn failed_without_state(feed: &FeedConfig, now: DateTime<Utc>, e: PollError) -> 
         fetch_time: None,
         new_hits: Vec::new(),
         error: Some(e.to_string()),
-        next_due: schedule::later(now, std::time::Duration::from_secs(60)),
+        next_due: Some(schedule::later(now, std::time::Duration::from_secs(60))),
     }
 }

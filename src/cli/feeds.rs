@@ -81,8 +81,8 @@ fn list(feeds: &[FeedConfig], format: Format) -> CmdResult {
             url: &f.url,
             language: f.language.as_deref(),
             interval: f
-                .interval
-                .map(|d| humantime::format_duration(d).to_string()),
+                .own_interval
+                .then(|| humantime::format_duration(f.interval).to_string()),
             enabled: f.enabled,
         })
         .collect();

@@ -33,18 +33,35 @@ pub struct FeedConfig {
     /// Absolute `http(s)://` or `file://` URL; a relative `file:` path in the
     /// file has been resolved against the directory of `feeds.toml`.
     pub url: String,
-    /// Overrides `[poll] interval`.
-    pub interval: Option<Duration>,
+    /// How often the feed is polled: its own `interval`, else `[poll]
+    /// interval`, resolved when the file loads so no one else decides it.
+    pub interval: Duration,
+    /// Whether feeds.toml gives this feed its own interval (`feeds list`
+    /// shows only those).
+    pub own_interval: bool,
     /// Declared language, a hint for detection.
     pub language: Option<String>,
     pub enabled: bool,
 }
 
-/// Loads `feeds.toml`. A missing file is an error: a service with no feeds is
+impl FeedConfig {
+    /// The feed with `interval` as the default it falls back on (a reload
+    /// keeps the running `[poll] interval` until a restart).
+    pub fn with_default_interval(mut self, interval: Duration) -> FeedConfig {
+        if !self.own_interval {
+            self.interval = interval;
+        }
+        self
+    }
+}
+
+/// Loads `feeds.toml`; a feed without its own `interval` gets
+/// `default_interval` (`[poll] interval`). A missing file is an error: a service with no feeds is
 /// certainly a mistake.
 pub fn load_feeds(
     path: &Path,
     enabled_languages: &[String],
+    default_interval: Duration,
 ) -> Result<Vec<FeedConfig>, Vec<Diagnostic>> {
     let file = SourceFile::read(path).map_err(|d| vec![d])?;
     let root = file.parse()?;
@@ -124,7 +141,8 @@ pub fn load_feeds(
         feeds.push(FeedConfig {
             name,
             url,
-            interval,
+            own_interval: interval.is_some(),
+            interval: interval.unwrap_or(default_interval),
             language,
             enabled: entry.enabled,
         });

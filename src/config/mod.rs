@@ -78,7 +78,11 @@ impl Config {
         };
         let (settings, mut diags) =
             Settings::load_partial_with(&path, alerts).map_err(Diagnostics)?;
-        let (feeds, feeds_ok) = match load_feeds(&settings.feeds_file, &settings.languages) {
+        let (feeds, feeds_ok) = match load_feeds(
+            &settings.feeds_file,
+            &settings.languages,
+            settings.poll.interval,
+        ) {
             Ok(f) => (f, true),
             Err(mut d) => {
                 diags.append(&mut d);

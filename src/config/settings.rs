@@ -397,12 +397,11 @@ impl Settings {
     pub fn warnings(&self, feeds: &[FeedConfig]) -> Vec<String> {
         let mut out = Vec::new();
         for f in feeds {
-            let interval = f.interval.unwrap_or(self.poll.interval);
-            if interval < self.poll.timeout {
+            if f.interval < self.poll.timeout {
                 out.push(format!(
                     "feed {:?}: interval {} is shorter than the fetch timeout {}",
                     f.name,
-                    humantime::format_duration(interval),
+                    humantime::format_duration(f.interval),
                     humantime::format_duration(self.poll.timeout)
                 ));
             }

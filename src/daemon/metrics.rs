@@ -340,7 +340,7 @@ mod tests {
             hit_labels: vec![("spy".into(), "pl".into())],
             fetch_time: Some(Duration::from_secs_f64(secs)),
             error: None,
-            next_due: chrono::Utc::now(),
+            next_due: Some(chrono::Utc::now()),
         }
     }
 

@@ -14,11 +14,12 @@
 //! store is flushed; a reload that fails validation changes nothing.
 
 pub mod api;
+mod due;
 pub mod metrics;
 pub mod notify;
 mod reload;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -31,11 +32,12 @@ use tokio::task::JoinSet;
 use crate::alert::{Dispatcher, DrainReport, Router};
 use crate::classify::Classifier;
 use crate::config::{Config, FeedConfig, Settings};
-use crate::fetch::{FetchError, Fetcher, HostLimits, schedule};
+use crate::fetch::{FeedState, FetchError, Fetcher, HostLimits, schedule};
 use crate::lang::{LangError, LanguageDetector};
 use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
 use crate::store::{HitQuery, Store, StoreError};
 use api::{ApiError, ApiState, Live};
+use due::{DueMap, Unscheduled};
 use metrics::Metrics;
 use notify::Notifier;
 
@@ -209,12 +211,16 @@ pub async fn run_once(
     seen_retention: Duration,
 ) -> CycleSummary {
     prune_seen(ctx, seen_retention).await;
+    let mut due = DueMap::default();
+    due.replace(
+        feeds.to_vec(),
+        |feed| stored_state(ctx, feed),
+        Unscheduled::Now,
+        Utc::now(),
+        &mut fastrand::Rng::new(),
+    );
     let mut tasks = JoinSet::new();
-    for feed in feeds.iter().filter(|f| f.enabled) {
-        if is_gone(ctx, feed) {
-            tracing::warn!(feed = %feed.name, "skipped: the server said 410 Gone; change its URL or remove it");
-            continue;
-        }
+    for feed in due.feeds() {
         let (ctx, feed) = (ctx.clone(), feed.clone());
         tasks.spawn(async move { poll_feed(&ctx, &feed, &mut fastrand::Rng::new()).await });
     }
@@ -278,8 +284,8 @@ struct Runner {
     notifier: Arc<Notifier>,
     live: Arc<RwLock<Live>>,
     alerts: Option<AlertTask>,
-    /// Feed name → (next due, feed).
-    due: BTreeMap<String, (DateTime<Utc>, FeedConfig)>,
+    /// When each feed is polled next.
+    due: DueMap,
     api_stop: watch::Sender<bool>,
     api_tasks: JoinSet<()>,
     /// Requests from the API (`feeds reset`), beside the signals' ones.
@@ -348,7 +354,7 @@ impl Runner {
             notifier,
             live,
             alerts: Some(AlertTask::start(dispatcher)),
-            due: BTreeMap::new(),
+            due: DueMap::default(),
             api_stop,
             api_tasks,
             requests,
@@ -357,8 +363,8 @@ impl Runner {
             hits_today: (Utc::now().date_naive(), 0),
         };
         runner.hits_today.1 = runner.count_stored_today().await;
-        runner.schedule(feeds, false);
-        match runner.due.values().map(|(t, _)| *t).max() {
+        runner.schedule(feeds, Unscheduled::Spread);
+        match runner.due.last() {
             Some(last) => tracing::info!(
                 feeds = runner.due.len(),
                 "service started; every feed is polled by {} (first polls are spread over one interval)",
@@ -373,42 +379,16 @@ impl Runner {
         Ok(runner)
     }
 
-    /// Replaces the schedule with `feeds`. A feed already scheduled keeps its
-    /// due time; a new one is due at once when `new_now` (a reload: the
-    /// operator wants to see it work), else at its stored time or spread
-    /// over one interval (a start: a thousand feeds must not all fire together).
-    fn schedule(&mut self, feeds: Vec<FeedConfig>, new_now: bool) {
-        let now = Utc::now();
-        let mut due = BTreeMap::new();
-        for feed in feeds.into_iter().filter(|f| f.enabled) {
-            let state = self
-                .ctx
-                .store
-                .feed_state(&feed.url)
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            if state.gone {
-                tracing::warn!(feed = %feed.name, "not polled: the server said 410 Gone; change its URL or remove it");
-                continue;
-            }
-            let interval = feed.interval.unwrap_or(self.ctx.poll.interval);
-            let known = self
-                .due
-                .get(&feed.name)
-                .filter(|(_, old)| old.url == feed.url)
-                .map(|(when, _)| *when);
-            let when = match (known, state.next_due) {
-                (Some(t), _) => t.min(schedule::later(now, interval)),
-                (None, _) if new_now => now,
-                // A stored schedule survives restarts, but never waits longer
-                // than one interval from now (the interval may have shrunk).
-                (None, Some(t)) => t.min(schedule::later(now, interval)),
-                (None, None) => schedule::first_due(now, interval, &mut self.rng),
-            };
-            due.insert(feed.name.clone(), (when, feed));
-        }
-        self.due = due;
+    /// Replaces the schedule with `feeds` (see [`DueMap::replace`]).
+    fn schedule(&mut self, feeds: Vec<FeedConfig>, unscheduled: Unscheduled) {
+        let ctx = &self.ctx;
+        self.due.replace(
+            feeds,
+            |feed| stored_state(ctx, feed),
+            unscheduled,
+            Utc::now(),
+            &mut self.rng,
+        );
     }
 
     async fn run(mut self, mut control: mpsc::Receiver<Control>) {
@@ -422,23 +402,18 @@ impl Runner {
 
         loop {
             let now = Utc::now();
-            for (name, (when, feed)) in &self.due {
-                if *when <= now && !in_flight.contains(name) {
-                    in_flight.insert(name.clone());
-                    let (ctx, feed) = (self.ctx.clone(), feed.clone());
-                    let seed = self.rng.u64(..);
-                    tasks.spawn(async move {
-                        poll_feed(&ctx, &feed, &mut fastrand::Rng::with_seed(seed)).await
-                    });
-                }
+            let starting: Vec<FeedConfig> = self.due.due_now(now, &in_flight).cloned().collect();
+            for feed in starting {
+                in_flight.insert(feed.name.clone());
+                let ctx = self.ctx.clone();
+                let seed = self.rng.u64(..);
+                tasks.spawn(async move {
+                    poll_feed(&ctx, &feed, &mut fastrand::Rng::with_seed(seed)).await
+                });
             }
             let next_wake = self
                 .due
-                .iter()
-                .filter(|(name, _)| !in_flight.contains(*name))
-                .map(|(_, (when, _))| *when)
-                .min()
-                .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+                .next_wake(now, &in_flight)
                 .unwrap_or(Duration::from_secs(3600));
 
             tokio::select! {
@@ -464,11 +439,7 @@ impl Runner {
                             alerts.dispatcher.wake();
                         }
                         summary.add(&report);
-                        if report.status == PollStatus::Gone {
-                            self.due.remove(&report.feed);
-                        } else if let Some(entry) = self.due.get_mut(&report.feed) {
-                            entry.0 = report.next_due;
-                        }
+                        self.due.polled(&report.feed, report.next_due);
                     }
                     Err(e) => tracing::error!("a poll task failed: {e}"),
                 },
@@ -543,7 +514,7 @@ impl Runner {
         match feed {
             Some(feed) => {
                 tracing::info!(feed = %name, "polled now, on request");
-                self.due.insert(feed.name.clone(), (Utc::now(), feed));
+                self.due.poll_now(feed, Utc::now());
             }
             None => {
                 tracing::warn!(feed = %name, "asked to poll a feed that is not configured or is disabled")
@@ -585,7 +556,7 @@ impl Runner {
     async fn update_status(&mut self, note: Option<&str>) {
         self.count_new_hits(0);
         let store = self.ctx.store.clone();
-        let urls: Vec<String> = self.due.values().map(|(_, f)| f.url.clone()).collect();
+        let urls: Vec<String> = self.due.feeds().map(|f| f.url.clone()).collect();
         let counted = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let failing = urls
                 .iter()
@@ -678,13 +649,16 @@ fn read_live(live: &RwLock<Live>) -> std::sync::RwLockReadGuard<'_, Live> {
     live.read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether the server said 410 Gone for this feed (a small sled read, no I/O wait).
-fn is_gone(ctx: &PollContext, feed: &FeedConfig) -> bool {
-    ctx.store
-        .feed_state(&feed.url)
-        .ok()
-        .flatten()
-        .is_some_and(|s| s.gone)
+/// A feed's stored state (a small sled read, no I/O wait); a feed never
+/// polled, or one whose record cannot be read, starts afresh.
+fn stored_state(ctx: &PollContext, feed: &FeedConfig) -> FeedState {
+    match ctx.store.feed_state(&feed.url) {
+        Ok(state) => state.unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(feed = %feed.name, "cannot read feed state: {e}");
+            FeedState::default()
+        }
+    }
 }
 
 async fn prune_seen(ctx: &PollContext, retention: Duration) {

@@ -7,10 +7,11 @@
 
 use std::sync::Arc;
 
+use super::due::Unscheduled;
 use super::{AlertTask, Runner, write};
 use crate::alert::{Dispatcher, Router};
 use crate::classify::Classifier;
-use crate::config::{Config, Settings};
+use crate::config::{Config, FeedConfig, Settings};
 use crate::lang::LanguageDetector;
 
 impl Runner {
@@ -116,10 +117,20 @@ impl Runner {
             write(&self.live).dispatcher = dispatcher.clone();
             self.alerts = Some(AlertTask::start(dispatcher));
         }
-        let before: Vec<String> = self.due.keys().cloned().collect();
-        self.schedule(feeds.clone(), true);
-        let added = self.due.keys().filter(|k| !before.contains(k)).count();
-        let removed = before.iter().filter(|k| !self.due.contains_key(*k)).count();
+        // `[poll]` applies after a restart, its interval too: the feeds
+        // without their own keep the running one.
+        let feeds: Vec<FeedConfig> = feeds
+            .into_iter()
+            .map(|f| f.with_default_interval(self.settings.poll.interval))
+            .collect();
+        let before: Vec<String> = self.due.feeds().map(|f| f.name.clone()).collect();
+        self.schedule(feeds.clone(), Unscheduled::Now);
+        let added = self
+            .due
+            .feeds()
+            .filter(|f| !before.contains(&f.name))
+            .count();
+        let removed = before.iter().filter(|k| !self.due.contains(k)).count();
         write(&self.live).feeds = feeds;
         // Settings that apply at once are taken; the rest keep their old
         // values until a restart, as the warnings said.

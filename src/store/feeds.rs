@@ -1,34 +1,14 @@
-//! Per-feed scheduling state, kept across polls and restarts.
+//! Per-feed scheduling state ([`FeedState`]), kept across polls and restarts.
 //!
 //! Invariant: one record per feed URL in the `feeds` tree, JSON-encoded so
-//! fields can be added with `#[serde(default)]` without a schema bump.
+//! fields can be added with `#[serde(default)]` without a schema bump. What
+//! the record means and how it changes is `fetch::feed_state`'s business;
+//! this file only stores it.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+pub use crate::fetch::FeedState;
 
 use super::records::{decode_json, decode_str_key, encode_json};
 use super::{Store, StoreError};
-
-/// What the scheduler remembers about a feed between polls and restarts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-// Records written before a field existed must still load.
-#[serde(default)]
-pub struct FeedState {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub last_poll: Option<DateTime<Utc>>,
-    pub last_success: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub last_error_at: Option<DateTime<Utc>>,
-    /// Consecutive failures; 0 after a success.
-    pub error_count: u32,
-    pub next_due: Option<DateTime<Utc>>,
-    /// Set when the server answered 410 Gone; the feed is not polled again.
-    pub gone: bool,
-    /// Items seen in the last successful fetch that parsed.
-    pub last_item_count: u32,
-    pub total_hits: u64,
-}
 
 impl Store {
     pub fn feed_state(&self, feed_url: &str) -> Result<Option<FeedState>, StoreError> {
@@ -58,9 +38,7 @@ impl Store {
         let Some(mut state) = self.feed_state(feed_url)? else {
             return Ok(false);
         };
-        state.gone = false;
-        state.error_count = 0;
-        state.next_due = None;
+        state.reset();
         self.put_feed_state(feed_url, &state)?;
         self.flush()?;
         Ok(true)
