@@ -4,6 +4,7 @@
 //! command-line layer over it. See `ARCHITECTURE.md` for the map.
 
 pub mod alert;
+pub mod api;
 pub mod classify;
 pub mod cli;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod daemon;
 pub mod eval;
 pub mod fetch;
 pub mod lang;
+pub mod metrics;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::receiver::{Receiver, Reply};
 use common::{FeedServer, Route, TestConfig, WAIT};
-use newshound::store::{OutboxState, RetrySelection, Store};
+use newshound::store::{OutboxSelection, OutboxState, Store};
 
 /// A feed of `n` items that the tests' topic pack matches, each with a
 /// hostile title.
@@ -176,7 +176,7 @@ async fn a_refusal_is_dead_after_one_try_and_retry_brings_it_back() {
 
     assert_eq!(
         store
-            .retry_outbox(&RetrySelection::AllDead, chrono::Utc::now())
+            .retry_outbox(&OutboxSelection::AllDead, chrono::Utc::now())
             .unwrap(),
         1
     );

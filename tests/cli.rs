@@ -121,6 +121,27 @@ async fn run_once_then_query_the_hits_through_the_binary() {
         "{}",
         stderr(&bad_since)
     );
+
+    // Queries read the main file only: a topics directory that is gone and
+    // a feeds.toml broken since the poll do not stop them; a question about
+    // feeds, answered from the store, names the broken file.
+    let text = std::fs::read_to_string(cfg.path()).unwrap();
+    let moved = text.replace("[topics]\ndir = ", "[topics]\ndir = \"gone\"\n# was ");
+    assert_ne!(moved, text);
+    std::fs::write(cfg.path(), moved).unwrap();
+    std::fs::write(cfg.dir.path().join("feeds.toml"), "[[feed]]\nname = 1\n").unwrap();
+    let list = newshound_async(&cfg.path(), &["hits", "list", "--format", "jsonl"]).await;
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert_eq!(stdout(&list).lines().count(), 2);
+    let alerts = newshound_async(&cfg.path(), &["alerts", "list"]).await;
+    assert!(alerts.status.success(), "{}", stderr(&alerts));
+    let status = newshound_async(&cfg.path(), &["feeds", "status"]).await;
+    assert_eq!(status.status.code(), Some(1));
+    assert!(
+        stderr(&status).contains("feeds.toml") && stderr(&status).contains("feed[0]"),
+        "{}",
+        stderr(&status)
+    );
 }
 
 #[test]

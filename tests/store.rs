@@ -771,7 +771,7 @@ fn lock_child_opens_held_store() {
 
 #[test]
 fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
-    use newshound::store::{OutboxEntry, OutboxState, RetrySelection};
+    use newshound::store::{OutboxEntry, OutboxSelection, OutboxState};
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     let now = Utc::now();
@@ -813,7 +813,7 @@ fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
     assert_eq!(store.get_hit("h1").unwrap().unwrap().alert_status, "dead");
     assert_eq!(
         store
-            .retry_outbox(&RetrySelection::AllDead, Utc::now())
+            .retry_outbox(&OutboxSelection::AllDead, Utc::now())
             .unwrap(),
         1
     );

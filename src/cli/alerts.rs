@@ -7,10 +7,10 @@ use clap::{Subcommand, ValueEnum};
 
 use super::output::{fit, out, print_json};
 use super::source::Source;
-use super::{CmdResult, Failure, load_config, load_config_for_reading};
+use super::{CmdResult, Failure, load_config};
 use crate::alert::template::sample_hit;
 use crate::alert::{Event, HitSummary, Message, Outgoing, SendError, Sink};
-use crate::store::{MIN_PREFIX_CHARS, OutboxState, RetrySelection};
+use crate::store::{MIN_PREFIX_CHARS, OutboxSelection, OutboxState};
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
@@ -45,16 +45,16 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn resolve(self) -> Result<RetrySelection, Failure> {
+    fn resolve(self) -> Result<OutboxSelection, Failure> {
         match (self.id, self.all_dead, self.alert) {
             (Some(id), _, _) if id.chars().count() < MIN_PREFIX_CHARS => {
                 Err(Failure::input(anyhow::anyhow!(
                     "id {id:?} is too short: give at least {MIN_PREFIX_CHARS} characters of a delivery or hit id (see `newshound alerts list`)"
                 )))
             }
-            (Some(id), _, _) => Ok(RetrySelection::Id(id)),
-            (None, true, _) => Ok(RetrySelection::AllDead),
-            (None, false, Some(name)) => Ok(RetrySelection::Alert(name)),
+            (Some(id), _, _) => Ok(OutboxSelection::Id(id)),
+            (None, true, _) => Ok(OutboxSelection::AllDead),
+            (None, false, Some(name)) => Ok(OutboxSelection::Alert(name)),
             // clap's group makes one of them required.
             (None, false, None) => Err(Failure::input(anyhow::anyhow!(
                 "give an id, --all-dead or --alert NAME"
@@ -64,13 +64,13 @@ impl Selection {
 }
 
 /// What a selection that matched nothing says.
-fn nothing_selected(selection: &RetrySelection, verb: &str) -> CmdResult {
+fn nothing_selected(selection: &OutboxSelection, verb: &str) -> CmdResult {
     match selection {
-        RetrySelection::Id(id) => Err(Failure::input(anyhow::anyhow!(
+        OutboxSelection::Id(id) => Err(Failure::input(anyhow::anyhow!(
             "no alert in the outbox has a delivery or hit id starting with {id:?} (see `newshound alerts list`)"
         ))),
-        RetrySelection::AllDead => out(&format!("No dead alerts to {verb}.\n")),
-        RetrySelection::Alert(name) => out(&format!("No alerts of {name:?} to {verb}.\n")),
+        OutboxSelection::AllDead => out(&format!("No dead alerts to {verb}.\n")),
+        OutboxSelection::Alert(name) => out(&format!("No alerts of {name:?} to {verb}.\n")),
     }
 }
 
@@ -90,7 +90,7 @@ pub fn alerts(config_path: &Path, cmd: AlertsCommand) -> CmdResult {
 }
 
 fn list(config_path: &Path, format: Format) -> CmdResult {
-    let rows = Source::open(load_config_for_reading(config_path)?)?.outbox()?;
+    let rows = Source::open(config_path)?.outbox()?;
     match format {
         Format::Json => print_json(&rows),
         Format::Table => {
@@ -131,27 +131,25 @@ fn list(config_path: &Path, format: Format) -> CmdResult {
     }
 }
 
-fn retry(config_path: &Path, selection: RetrySelection) -> CmdResult {
-    let n = Source::open(load_config_for_reading(config_path)?)?.retry(&selection)?;
+fn retry(config_path: &Path, selection: OutboxSelection) -> CmdResult {
+    let n = Source::open(config_path)?.retry(&selection)?;
     match n {
         0 => nothing_selected(&selection, "retry"),
+        1 => out(
+            "1 alert queued again; the running service (or the next `newshound run`) sends it.\n",
+        ),
         n => out(&format!(
-            "{n} alert{} queued again; the running service (or the next `newshound run`) sends {}.\n",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" }
+            "{n} alerts queued again; the running service (or the next `newshound run`) sends them.\n"
         )),
     }
 }
 
-fn drop_alerts(config_path: &Path, selection: RetrySelection) -> CmdResult {
-    let n = Source::open(load_config_for_reading(config_path)?)?.drop_alerts(&selection)?;
+fn drop_alerts(config_path: &Path, selection: OutboxSelection) -> CmdResult {
+    let n = Source::open(config_path)?.drop_alerts(&selection)?;
     match n {
         0 => nothing_selected(&selection, "drop"),
-        n => out(&format!(
-            "{n} alert{} dropped; {} will not be sent.\n",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "they" }
-        )),
+        1 => out("1 alert dropped; it will not be sent.\n"),
+        n => out(&format!("{n} alerts dropped; they will not be sent.\n")),
     }
 }
 

@@ -119,7 +119,7 @@ fn list(feeds: &[FeedConfig], format: Format) -> CmdResult {
 }
 
 fn status(config_path: &Path, format: Format) -> CmdResult {
-    let rows = Source::open(load_config_for_reading(config_path)?)?.feed_status()?;
+    let rows = Source::open(config_path)?.feed_status()?;
     match format {
         Format::Json => print_json(&rows),
         Format::Table => {
@@ -171,7 +171,7 @@ fn when(t: Option<DateTime<Utc>>) -> String {
 }
 
 fn reset(config_path: &Path, name: &str) -> CmdResult {
-    let source = Source::open(load_config_for_reading(config_path)?)?;
+    let source = Source::open(config_path)?;
     match source.reset_feed(name)? {
         Some(url) if source.is_service() => super::output::out(&format!(
             "feed {name:?} ({url}): failures forgotten; the service polls it now\n"

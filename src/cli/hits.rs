@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{fit, parse_time_arg, print_json};
 use super::source::Source;
-use super::{CmdResult, Failure, load_config_for_reading};
+use super::{CmdResult, Failure};
 use crate::model::Hit;
 use crate::store::HitQuery;
 
@@ -70,7 +70,7 @@ pub struct ShowArgs {
 }
 
 pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
-    let source = Source::open(load_config_for_reading(config_path)?)?;
+    let source = Source::open(config_path)?;
     match cmd {
         HitsCommand::List(args) => {
             let now = Utc::now();

@@ -109,23 +109,20 @@ fn load_config_for_reading(path: &Path) -> Result<Config, Failure> {
     Config::load_without_alerts(path).map_err(|diags| config_failure(path, diags))
 }
 
-fn config_failure(path: &Path, diags: config::Diagnostics) -> Failure {
-    let count = diags.0.len();
+pub(super) fn config_failure(path: &Path, diags: config::Diagnostics) -> Failure {
     Failure::input(anyhow::anyhow!(
-        "{count} problem{} in the configuration loaded from {}:\n{diags}",
-        if count == 1 { "" } else { "s" },
+        "{} in the configuration loaded from {}:\n{diags}",
+        diags.counted(),
         path.display()
     ))
 }
 
-/// A store that cannot be opened is a runtime failure; a locked one says who holds it.
-fn store_failure(e: StoreError, path: &Path) -> Failure {
+/// A store that cannot be opened is a runtime failure; a locked one also
+/// says what to do about it, which depends on the command (`when_locked`
+/// continues the sentence "store … is in use by another process").
+fn store_failure(e: StoreError, when_locked: &str) -> Failure {
     match e {
-        StoreError::Locked { .. } => Failure::runtime(anyhow::anyhow!(
-            "store {} is locked by another newshound process (the running service?); \
-             this command needs the store to itself: stop the service first",
-            path.display()
-        )),
+        StoreError::Locked { .. } => Failure::runtime(anyhow::anyhow!("{e}{when_locked}")),
         other => Failure::runtime(other),
     }
 }

@@ -45,9 +45,11 @@ pub fn run(config_path: &Path, args: RunArgs) -> CmdResult {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let store_path = config.settings.store.path.clone();
     let start_failure = |e: StartError| match e {
-        StartError::Store(e) => store_failure(e, &store_path),
+        StartError::Store(e) => store_failure(
+            e,
+            " (the running service?); `run` needs the store to itself: stop the service first",
+        ),
         other => Failure::runtime(other),
     };
     let service = Service::new(config).map_err(start_failure)?;

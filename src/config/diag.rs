@@ -57,6 +57,17 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+impl Diagnostics {
+    /// "1 problem", "3 problems": how every message about a refused
+    /// configuration counts them.
+    pub fn counted(&self) -> String {
+        match self.0.len() {
+            1 => "1 problem".to_string(),
+            n => format!("{n} problems"),
+        }
+    }
+}
+
 /// A configuration file's text, for turning byte offsets into lines and columns.
 pub struct SourceFile {
     pub path: PathBuf,

@@ -7,7 +7,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diag::{Diagnostic, SourceFile, array_of_tables, reject_unknown_keys};
-use super::units::parse_duration;
+use super::units::parse_duration_at_least;
+
+/// The shortest poll interval a feed may have.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,24 +106,11 @@ pub fn load_feeds(
                 format!("the same URL is already listed as feed {:?}", other.name),
             ));
         }
-        let interval = entry
-            .interval
-            .as_ref()
-            .and_then(|iv| match parse_duration(iv.get_ref()) {
-                Ok(d) if d >= Duration::from_secs(1) => Some(d),
-                Ok(_) => {
-                    diags.push(file.diag(
-                        Some(iv.span()),
-                        field("interval"),
-                        "must be at least 1s",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    diags.push(file.diag(Some(iv.span()), field("interval"), e));
-                    None
-                }
-            });
+        let interval = entry.interval.as_ref().and_then(|iv| {
+            parse_duration_at_least(iv.get_ref(), MIN_INTERVAL)
+                .map_err(|e| diags.push(file.diag(Some(iv.span()), field("interval"), e)))
+                .ok()
+        });
         let language = entry.language.as_ref().and_then(|l| {
             let code = l.get_ref().trim().to_ascii_lowercase();
             if crate::lang::is_supported(&code) {

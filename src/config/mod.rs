@@ -44,6 +44,26 @@ pub fn config_path(explicit: Option<&Path>) -> PathBuf {
     }
 }
 
+/// A directory stands for its newshound.toml (the bench passes a directory).
+fn main_file(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("newshound.toml")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The main file alone, without the `[[alert]]` entries, feeds.toml or
+/// the topic packs: what the commands that query the store or the running
+/// service need (the store's path, the socket, the feeds file's path).
+/// Reading it needs none of the service's secrets.
+pub fn load_settings_for_reading(path: &Path) -> Result<Settings, Diagnostics> {
+    match Settings::load_partial_with(&main_file(path), Alerts::Skip) {
+        Ok((settings, diags)) if diags.is_empty() => Ok(settings),
+        Ok((_, diags)) | Err(diags) => Err(Diagnostics(diags)),
+    }
+}
+
 /// Everything a command needs: the settings, the feeds and the topic packs,
 /// all validated.
 pub struct Config {
@@ -70,19 +90,10 @@ impl Config {
     }
 
     fn load_with(path: &Path, alerts: Alerts) -> Result<Config, Diagnostics> {
-        // A directory stands for its newshound.toml (the bench passes a directory).
-        let path = if path.is_dir() {
-            path.join("newshound.toml")
-        } else {
-            path.to_path_buf()
-        };
+        let path = main_file(path);
         let (settings, mut diags) =
             Settings::load_partial_with(&path, alerts).map_err(Diagnostics)?;
-        let (feeds, feeds_ok) = match load_feeds(
-            &settings.feeds_file,
-            &settings.languages,
-            settings.poll.interval,
-        ) {
+        let (feeds, feeds_ok) = match settings.load_feeds() {
             Ok(f) => (f, true),
             Err(mut d) => {
                 diags.append(&mut d);

@@ -12,12 +12,7 @@ use toml::de::DeTable;
 use super::alerts::{AlertSection, AlertSpec, AlertValidator};
 use super::diag::{Diagnostic, SourceFile, array_of_tables, reject_unknown_keys};
 use super::feeds::FeedConfig;
-use super::units::{parse_duration, parse_size};
-
-/// The languages detected unless `[languages] enabled` says otherwise (the
-/// detector's own defaults, so the two cannot drift apart).
-pub const DEFAULT_LANGUAGES: [&str; crate::lang::DEFAULT_LANGUAGES.len()] =
-    crate::lang::DEFAULT_LANGUAGES;
+use super::units::{parse_duration_at_least, parse_size};
 
 const SECTIONS: [&str; 8] = [
     "store",
@@ -83,7 +78,7 @@ struct LanguagesSection {
 }
 
 fn default_languages() -> Vec<Spanned<String>> {
-    DEFAULT_LANGUAGES
+    crate::lang::DEFAULT_LANGUAGES
         .iter()
         .map(|l| Spanned::new(0..0, l.to_string()))
         .collect()
@@ -371,7 +366,10 @@ impl Settings {
             ));
         }
         if enabled.is_empty() {
-            enabled = DEFAULT_LANGUAGES.iter().map(|l| l.to_string()).collect();
+            enabled = crate::lang::DEFAULT_LANGUAGES
+                .iter()
+                .map(|l| l.to_string())
+                .collect();
         }
         let settings = Settings {
             file: path.to_path_buf(),
@@ -391,6 +389,12 @@ impl Settings {
             alerts,
         };
         Ok((settings, diags))
+    }
+
+    /// The feeds file these settings name, with `[poll] interval` as the
+    /// feeds' default interval.
+    pub fn load_feeds(&self) -> Result<Vec<FeedConfig>, Vec<Diagnostic>> {
+        super::load_feeds(&self.feeds_file, &self.languages, self.poll.interval)
     }
 
     /// Soft problems: settings that work but probably are not what was meant.
@@ -486,17 +490,10 @@ impl Validator<'_> {
     }
 
     fn duration(&mut self, field: &str, value: &Spanned<String>) -> Duration {
-        match parse_duration(value.get_ref()) {
-            Ok(d) if !d.is_zero() => d,
-            Ok(_) => {
-                self.error(value, field, "must be longer than zero".into());
-                Duration::from_secs(1)
-            }
-            Err(e) => {
-                self.error(value, field, e);
-                Duration::from_secs(1)
-            }
-        }
+        parse_duration_at_least(value.get_ref(), Duration::ZERO).unwrap_or_else(|e| {
+            self.error(value, field, e);
+            Duration::from_secs(1)
+        })
     }
 
     fn size(&mut self, field: &str, value: &Spanned<String>) -> u64 {

@@ -10,6 +10,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })
 }
 
+/// Parses a duration that must be longer than zero and at least `min`
+/// (pass `Duration::ZERO` for "longer than zero" alone). Every duration
+/// setting is checked here, so the limits and their messages read alike.
+pub fn parse_duration_at_least(text: &str, min: Duration) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() && min.is_zero() {
+        Err("must be longer than zero".into())
+    } else if d < min || d.is_zero() {
+        Err(format!(
+            "must be at least {}",
+            humantime::format_duration(min)
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
 /// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB,
 /// MiB, GB, GiB (case-insensitive; KB = 1000, KiB = 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -37,6 +54,32 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_below_their_minimum_are_refused_with_it() {
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            parse_duration_at_least("2s", second),
+            Ok(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_duration_at_least("500ms", second),
+            Err("must be at least 1s".to_string())
+        );
+        assert_eq!(
+            parse_duration_at_least("500ms", Duration::ZERO),
+            Ok(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_duration_at_least("0s", Duration::ZERO),
+            Err("must be longer than zero".to_string())
+        );
+        assert!(
+            parse_duration_at_least("soon", second)
+                .unwrap_err()
+                .contains("not a duration")
+        );
+    }
 
     #[test]
     fn durations() {

@@ -4,7 +4,7 @@
 //! [`crate::alert`]'s.
 //!
 //! Around the poll loop it runs the alert dispatcher, the local API
-//! ([`api`]), systemd's notifications and watchdog ([`notify`]) and
+//! ([`crate::api`]), systemd's notifications and watchdog ([`notify`]) and
 //! reloads ([`reload`]), driven by [`Control`] messages (the command line
 //! turns signals into them).
 //!
@@ -13,9 +13,7 @@
 //! shutdown no new poll starts, in-flight polls get a grace period, and the
 //! store is flushed; a reload that fails validation changes nothing.
 
-pub mod api;
 mod due;
-pub mod metrics;
 pub mod notify;
 mod reload;
 
@@ -30,15 +28,15 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::alert::{Dispatcher, DrainReport, Router};
+use crate::api::{self, ApiError, ApiState, Live, ServiceRequest};
 use crate::classify::Classifier;
 use crate::config::{Config, FeedConfig, Settings};
 use crate::fetch::{FeedState, FetchError, Fetcher, HostLimits, schedule};
 use crate::lang::{LangError, LanguageDetector};
+use crate::metrics::Metrics;
 use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
 use crate::store::{HitQuery, Store, StoreError};
-use api::{ApiError, ApiState, Live};
 use due::{DueMap, Unscheduled};
-use metrics::Metrics;
 use notify::Notifier;
 
 /// Why the service could not start.
@@ -63,9 +61,6 @@ pub enum Control {
     Stop,
     /// Read the configuration again (SIGHUP).
     Reload,
-    /// Poll this feed now and keep polling it (`feeds reset`, after its
-    /// state was cleared): it may have been dropped from the schedule as gone.
-    PollNow(String),
 }
 
 /// Everything the service runs with, built from a validated configuration.
@@ -289,7 +284,7 @@ struct Runner {
     api_stop: watch::Sender<bool>,
     api_tasks: JoinSet<()>,
     /// Requests from the API (`feeds reset`), beside the signals' ones.
-    requests: mpsc::Receiver<Control>,
+    requests: mpsc::Receiver<ServiceRequest>,
     watchdog: Option<tokio::task::JoinHandle<()>>,
     rng: fastrand::Rng,
     /// Hits stored today (UTC): the day, and the count.
@@ -419,14 +414,9 @@ impl Runner {
             tokio::select! {
                 message = control.recv() => match message {
                     Some(Control::Reload) => self.reload().await,
-                    Some(Control::PollNow(name)) => self.poll_now(&name),
                     Some(Control::Stop) | None => break,
                 },
-                Some(request) = self.requests.recv() => match request {
-                    Control::PollNow(name) => self.poll_now(&name),
-                    Control::Reload => self.reload().await,
-                    Control::Stop => break,
-                },
+                Some(ServiceRequest::PollNow(name)) = self.requests.recv() => self.poll_now(&name),
                 Some(joined) = tasks.join_next() => match joined {
                     Ok(report) => {
                         in_flight.remove(&report.feed);

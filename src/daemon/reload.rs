@@ -26,15 +26,14 @@ impl Runner {
         let config = match loaded {
             Ok(Ok(config)) => config,
             Ok(Err(diags)) => {
-                let count = diags.0.len();
                 tracing::error!(
-                    "reload refused, still running with the previous configuration: {count} problem{} in {}:\n{diags}",
-                    if count == 1 { "" } else { "s" },
+                    "reload refused, still running with the previous configuration: {} in {}:\n{diags}",
+                    diags.counted(),
                     self.settings.file.display()
                 );
                 self.refused(&format!(
-                    "reload refused ({count} problem{} in the configuration; see the log)",
-                    if count == 1 { "" } else { "s" }
+                    "reload refused ({} in the configuration; see the log)",
+                    diags.counted()
                 ))
                 .await;
                 return;

@@ -32,7 +32,7 @@ use serde::Serialize;
 
 pub use feeds::FeedState;
 pub use hits::MIN_PREFIX_CHARS;
-pub use outbox::{OutboxEntry, OutboxState, RetrySelection};
+pub use outbox::{OutboxEntry, OutboxSelection, OutboxState};
 pub use query::HitQuery;
 
 /// The on-disk layout this code reads and writes. Bump it (and add a
@@ -44,7 +44,9 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another process (usually the running service) holds the store.
-    #[error("store {path} is in use by another process (is `newshound run` running?)")]
+    /// The message states the fact only: what to do depends on the command
+    /// (the CLI adds it, `cli::store_failure`).
+    #[error("store {path} is in use by another process")]
     Locked { path: PathBuf },
     #[error("store {path}: cannot open: {source}")]
     Open { path: PathBuf, source: sled::Error },

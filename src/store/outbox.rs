@@ -73,7 +73,7 @@ impl OutboxEntry {
 
 /// Which entries `alerts retry` brings back or `alerts drop` removes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RetrySelection {
+pub enum OutboxSelection {
     /// Every dead entry.
     AllDead,
     /// The entries whose delivery id or hit id starts with this (at least 6 characters).
@@ -82,15 +82,15 @@ pub enum RetrySelection {
     Alert(String),
 }
 
-impl RetrySelection {
+impl OutboxSelection {
     fn selects(&self, entry: &OutboxEntry) -> bool {
         match self {
-            RetrySelection::AllDead => entry.state == OutboxState::Dead,
-            RetrySelection::Id(prefix) => {
+            OutboxSelection::AllDead => entry.state == OutboxState::Dead,
+            OutboxSelection::Id(prefix) => {
                 entry.delivery_id.starts_with(prefix.as_str())
                     || entry.hit_id.starts_with(prefix.as_str())
             }
-            RetrySelection::Alert(name) => entry.alert == *name,
+            OutboxSelection::Alert(name) => entry.alert == *name,
         }
     }
 }
@@ -179,7 +179,7 @@ impl Store {
     /// count reset. Returns how many were changed.
     pub fn retry_outbox(
         &self,
-        selection: &RetrySelection,
+        selection: &OutboxSelection,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let mut changed = Vec::new();
@@ -205,7 +205,7 @@ impl Store {
     /// Removes the selected entries for good: those alerts are never sent,
     /// and their hits say `dropped` rather than `sent` from now on.
     /// Returns how many were removed.
-    pub fn drop_outbox(&self, selection: &RetrySelection) -> Result<usize, StoreError> {
+    pub fn drop_outbox(&self, selection: &OutboxSelection) -> Result<usize, StoreError> {
         let chosen: Vec<OutboxEntry> = self
             .outbox()?
             .into_iter()

@@ -1,22 +1,8 @@
-//! The local HTTP API, served while the service holds the store: on a Unix
-//! socket for the CLI (`[api] socket`, mode 0660), and optionally on TCP
-//! (`[api] listen`) for monitoring. The routes:
-//!
-//! | route | answer |
-//! |---|---|
-//! | `GET /v1/hits?since=&until=&language=&topic=&feed=&search=&limit=` | hits, newest first (JSON) |
-//! | `GET /v1/hits/{id}` | one hit by id or unique prefix; 404, 409 when ambiguous |
-//! | `GET /v1/feeds/status` | every configured feed with its stored health |
-//! | `GET /v1/alerts` | the outbox: pending and dead alerts |
-//! | `POST /v1/alerts/retry` | `{"id": "…"}` or `{"all_dead": true}`: queue again (socket only) |
-//! | `POST /v1/alerts/drop` | the same body, or `{"alert": "name"}`: remove for good (socket only) |
-//! | `POST /v1/feeds/reset` | `{"name": "…"}`: forget a feed's failures (410 too), poll it now (socket only) |
-//! | `GET /v1/stats` | store sizes, uptime, the status line |
-//! | `GET /healthz` | `ok` while the store answers, else 503 |
-//! | `GET /metrics` | Prometheus text |
-//!
-//! Every answer is computed from the store the way the CLI computes it when
-//! it opens the store itself ([`crate::views`]), so the output is the same.
+//! The API's server side: the routes over the store and the running
+//! service's live state, on the Unix socket (read and write) and on TCP
+//! (read only). Every answer is computed from the store the way the CLI
+//! computes it when it opens the store itself ([`crate::views`]), so the
+//! output is the same.
 
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -29,12 +15,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::metrics::{AlertFigures, Metrics, Snapshot};
+use super::{ChangedAnswer, ResetAnswer, ResetRequest, SelectionRequest, ServiceRequest};
 use crate::alert::Dispatcher;
 use crate::config::FeedConfig;
-use crate::store::{HitQuery, MIN_PREFIX_CHARS, OutboxState, RetrySelection, Store, StoreError};
+use crate::metrics::{AlertFigures, Metrics, Snapshot};
+use crate::store::{HitQuery, OutboxState, Store, StoreError};
 use crate::views::{self, Stats};
 
 /// What the API reads: the store, the counters, and what changes on reload.
@@ -45,7 +32,7 @@ pub struct ApiState {
     pub live: Arc<RwLock<Live>>,
     pub started: Instant,
     /// Requests to the service loop (`feeds reset` puts a feed back on the schedule).
-    pub control: tokio::sync::mpsc::Sender<super::Control>,
+    pub control: tokio::sync::mpsc::Sender<ServiceRequest>,
 }
 
 /// The parts of the running service a reload replaces.
@@ -199,56 +186,10 @@ async fn alerts(State(state): State<ApiState>) -> Response {
     }
 }
 
-/// The body of `POST /v1/alerts/retry` and `/v1/alerts/drop`: exactly one
-/// of the three.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RetryRequest {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub all_dead: bool,
-    #[serde(default)]
-    pub alert: Option<String>,
-}
-
-impl RetryRequest {
-    pub fn new(selection: &RetrySelection) -> RetryRequest {
-        let mut req = RetryRequest::default();
-        match selection {
-            RetrySelection::AllDead => req.all_dead = true,
-            RetrySelection::Id(id) => req.id = Some(id.clone()),
-            RetrySelection::Alert(name) => req.alert = Some(name.clone()),
-        }
-        req
-    }
-
-    fn selection(self) -> Result<RetrySelection, Problem> {
-        match (self.id, self.all_dead, self.alert) {
-            (Some(id), false, None) if id.chars().count() >= MIN_PREFIX_CHARS => {
-                Ok(RetrySelection::Id(id))
-            }
-            (None, true, None) => Ok(RetrySelection::AllDead),
-            (None, false, Some(alert)) => Ok(RetrySelection::Alert(alert)),
-            _ => Err(Problem(
-                StatusCode::BAD_REQUEST,
-                format!(
-                    "give one of \"id\" (at least {MIN_PREFIX_CHARS} characters), \"all_dead\": true or \"alert\""
-                ),
-            )),
-        }
-    }
-}
-
-/// The answer of `POST /v1/alerts/retry`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RetryAnswer {
-    pub changed: usize,
-}
-
-async fn retry(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> Response {
+async fn retry(State(state): State<ApiState>, Json(req): Json<SelectionRequest>) -> Response {
     let selection = match req.selection() {
         Ok(s) => s,
-        Err(p) => return p.into_response(),
+        Err(e) => return Problem(StatusCode::BAD_REQUEST, e).into_response(),
     };
     let result = on_store(&state, move |s| {
         s.retry_outbox(&selection, chrono::Utc::now())
@@ -257,33 +198,21 @@ async fn retry(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> 
     match result {
         Ok(changed) => {
             read(&state.live).dispatcher.wake();
-            Json(RetryAnswer { changed }).into_response()
+            Json(ChangedAnswer { changed }).into_response()
         }
         Err(p) => p.into_response(),
     }
 }
 
-async fn drop_alerts(State(state): State<ApiState>, Json(req): Json<RetryRequest>) -> Response {
+async fn drop_alerts(State(state): State<ApiState>, Json(req): Json<SelectionRequest>) -> Response {
     let selection = match req.selection() {
         Ok(s) => s,
-        Err(p) => return p.into_response(),
+        Err(e) => return Problem(StatusCode::BAD_REQUEST, e).into_response(),
     };
     match on_store(&state, move |s| s.drop_outbox(&selection)).await {
-        Ok(changed) => Json(RetryAnswer { changed }).into_response(),
+        Ok(changed) => Json(ChangedAnswer { changed }).into_response(),
         Err(p) => p.into_response(),
     }
-}
-
-/// The body of `POST /v1/feeds/reset`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ResetRequest {
-    pub name: String,
-}
-
-/// The answer of `POST /v1/feeds/reset`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ResetAnswer {
-    pub url: String,
 }
 
 async fn reset_feed(State(state): State<ApiState>, Json(req): Json<ResetRequest>) -> Response {
@@ -305,7 +234,7 @@ async fn reset_feed(State(state): State<ApiState>, Json(req): Json<ResetRequest>
     }
     let _ = state
         .control
-        .send(super::Control::PollNow(feed.name.clone()))
+        .send(ServiceRequest::PollNow(feed.name.clone()))
         .await;
     Json(ResetAnswer { url: feed.url }).into_response()
 }
