@@ -7,7 +7,7 @@
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
 use super::ParseError;
-use super::repair::Prepared;
+use super::prepare::Prepared;
 
 /// Carries a contained panic through feed-rs's error type.
 #[derive(Debug)]

@@ -2,13 +2,13 @@
 //! feed-rs rejects, HTML → plain text, link resolution and stable ids.
 //!
 //! The steps, in order: `charset` turns the bytes into UTF-8 (and removes
-//! the XML declaration so nothing decodes them twice); `repair` finds the
+//! the XML declaration so nothing decodes them twice); `prepare` finds the
 //! root element, refuses what is not a feed (an HTML error page) and fixes
 //! what real readers tolerate (a missing RSS `version`, an old Atom or RSS
-//! namespace); feed-rs parses; when it refuses, `retry` repairs the cause
+//! namespace); feed-rs parses; when it refuses, `repair` fixes the cause
 //! it named (bare `&`, an Atom `type` it does not know, an empty element, a
 //! JSON Feed with numeric ids) and feed-rs tries again; `error` turns what
-//! is left into a [`ParseError`] with a line number; `normalise` turns
+//! is left into a [`ParseError`] with a line number; `entry` turns
 //! each entry into an [`Item`] of plain text.
 //!
 //! Invariant: nothing here panics or loops on any input; a document that
@@ -26,13 +26,13 @@ use url::Url;
 use crate::model::Item;
 
 mod charset;
+mod entry;
 mod error;
 pub mod html;
-mod normalise;
+mod prepare;
 mod repair;
-mod retry;
 
-pub use normalise::{SUMMARY_CHARS, TITLE_CHARS, truncate_words};
+pub use entry::{SUMMARY_CHARS, TITLE_CHARS, truncate_words};
 
 /// Where a document came from; everything the parser needs besides the bytes.
 #[derive(Debug, Clone)]
@@ -84,19 +84,19 @@ fn at_line(line: Option<u64>) -> String {
 /// Parses one feed document into normalised items, in document order.
 pub fn parse_feed(bytes: &[u8], source: &FeedSource<'_>) -> Result<Vec<Item>, ParseError> {
     let text = charset::decode(bytes, source.content_type);
-    let prepared = repair::prepare(&text)?;
+    let prepared = prepare::prepare(&text)?;
     let base = Url::parse(source.url).ok();
     let feed = run_feed_rs(&prepared, base.as_ref())?;
 
-    let cx = normalise::Context {
+    let cx = entry::Context {
         source,
         base,
-        feed_language: feed.language.as_deref().and_then(normalise::language_code),
+        feed_language: feed.language.as_deref().and_then(entry::language_code),
     };
     Ok(feed
         .entries
         .into_iter()
-        .map(|entry| normalise::item(entry, &cx))
+        .map(|entry| entry::item(entry, &cx))
         .collect())
 }
 
@@ -127,15 +127,15 @@ fn hex_digit(nibble: u8) -> char {
 const MAX_REPAIRS: usize = 8;
 
 fn run_feed_rs(
-    prepared: &repair::Prepared<'_>,
+    prepared: &prepare::Prepared<'_>,
     base: Option<&Url>,
 ) -> Result<feed_rs::model::Feed, ParseError> {
     let mut result = parse_contained(&prepared.text, base);
     // Only a document feed-rs refused pays for repairs.
-    if prepared.kind == repair::Kind::Json {
+    if prepared.kind == prepare::Kind::Json {
         if let Err(ParseFeedError::JsonSerde(_) | ParseFeedError::JsonUnsupportedVersion(_)) =
             result
-            && let Some(fixed) = retry::repair_json(&prepared.text)
+            && let Some(fixed) = repair::repair_json(&prepared.text)
             && let Ok(feed) = parse_contained(&fixed, base)
         {
             return Ok(feed);
@@ -146,7 +146,7 @@ fn run_feed_rs(
     for _ in 0..MAX_REPAIRS {
         let Err(error) = &result else { break };
         let current = repaired.as_deref().unwrap_or(&prepared.text);
-        let Some(next) = retry::after_failure(current, error) else {
+        let Some(next) = repair::after_failure(current, error) else {
             break;
         };
         result = parse_contained(&next, base);
