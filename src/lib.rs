@@ -7,6 +7,7 @@ pub mod alert;
 pub mod api;
 pub mod classify;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod eval;

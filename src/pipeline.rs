@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::alert::Router;
 use crate::alert::route::delivery_id;
 use crate::classify::Classifier;
+use crate::clock::SharedClock;
 use crate::config::{FeedConfig, PollSettings};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, HostLimits, Validators, schedule};
 use crate::model::Hit;
@@ -34,6 +35,8 @@ pub struct PollContext {
     /// Which alerts each new hit goes to; their outbox entries are stored with it.
     pub router: Arc<Router>,
     pub poll: PollSettings,
+    /// "Now" for fetch times and due times.
+    pub clock: SharedClock,
 }
 
 /// How one poll of one feed ended.
@@ -145,7 +148,7 @@ pub async fn poll_feed(
     feed: &FeedConfig,
     rng: &mut fastrand::Rng,
 ) -> PollReport {
-    let now = Utc::now();
+    let now = ctx.clock.now();
     // Feed state is one small record: sled serves it from its page cache in
     // microseconds, so it is read and written in place rather than on a
     // blocking thread (a thousand feeds starting together would otherwise
@@ -169,7 +172,7 @@ pub async fn poll_feed(
     let fetch_started = std::time::Instant::now();
     let fetched = ctx.fetcher.fetch(&feed.url, &validators).await;
     let fetch_time = Some(fetch_started.elapsed());
-    let fetched_at = Utc::now();
+    let fetched_at = ctx.clock.now();
     state.last_poll = Some(fetched_at);
     let result = match fetched {
         Ok(FetchOutcome::NotModified) => Ok((PollStatus::NotModified, IngestReport::default())),

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{TimeZone, Utc};
 use common::{FeedServer, Route, Scripted, TestConfig, read_fixture};
+use newshound::clock::ManualClock;
 use newshound::pipeline::{PollStatus, poll_feed};
 use newshound::store::HitQuery;
 
@@ -99,11 +100,14 @@ async fn a_failing_feed_backs_off_then_recovers() {
             .then(Scripted::status(502)),
     );
     let cfg = TestConfig::new(&[("Flaky", server.url("/flaky.xml"))], "");
-    let service = cfg.service();
+    // Time stands still between polls, so the due times are exact.
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 3, 12, 0, 0).unwrap();
+    let clock = ManualClock::new(t0);
+    let service = cfg.service_with_clock(clock.clone());
     let feed = &service.feeds[0];
     let mut rng = fastrand::Rng::with_seed(3);
+    let state = || service.ctx.store.feed_state(&feed.url).unwrap().unwrap();
 
-    let before = Utc::now();
     let r1 = poll_feed(&service.ctx, feed, &mut rng).await;
     assert_eq!(r1.status, PollStatus::Failed);
     assert!(
@@ -111,33 +115,58 @@ async fn a_failing_feed_backs_off_then_recovers() {
         "{:?}",
         r1.error
     );
-    let s1 = service.ctx.store.feed_state(&feed.url).unwrap().unwrap();
-    assert_eq!(s1.error_count, 1);
+    let s1 = state();
+    assert_eq!((s1.error_count, s1.last_poll), (1, Some(t0)));
+    assert_eq!(r1.next_due, s1.next_due);
     // First backoff: 30..60 s (half fixed, half jitter of one minute).
-    let wait1 = (s1.next_due.unwrap() - before).num_seconds();
-    assert!((29..=61).contains(&wait1), "{wait1}");
+    let wait1 = (s1.next_due.unwrap() - t0).num_seconds();
+    assert!((30..=60).contains(&wait1), "{wait1}");
 
+    clock.set(s1.next_due.unwrap());
     let r2 = poll_feed(&service.ctx, feed, &mut rng).await;
     assert_eq!(r2.status, PollStatus::Failed);
-    let s2 = service.ctx.store.feed_state(&feed.url).unwrap().unwrap();
+    let s2 = state();
     assert_eq!(s2.error_count, 2);
-    let wait2 = (s2.next_due.unwrap() - Utc::now()).num_seconds();
+    let wait2 = (s2.next_due.unwrap() - s1.next_due.unwrap()).num_seconds();
     assert!(
-        (59..=121).contains(&wait2),
+        (60..=120).contains(&wait2),
         "second backoff doubles: {wait2}"
     );
 
+    clock.set(s2.next_due.unwrap());
     let r3 = poll_feed(&service.ctx, feed, &mut rng).await;
     assert_eq!(r3.status, PollStatus::Ok);
     assert_eq!(r3.new_hits.len(), 2);
-    let s3 = service.ctx.store.feed_state(&feed.url).unwrap().unwrap();
+    let s3 = state();
     assert_eq!(s3.error_count, 0, "a success resets the backoff");
-    assert!(s3.last_success.is_some());
-    let wait3 = (s3.next_due.unwrap() - Utc::now()).num_seconds();
-    assert!(
-        (890..=900).contains(&wait3),
-        "back to the 15 min interval: {wait3}"
+    assert_eq!(s3.last_success, s2.next_due);
+    assert_eq!(
+        (s3.next_due.unwrap() - s2.next_due.unwrap()).num_seconds(),
+        900,
+        "back to the 15 min interval"
     );
+    assert_eq!(
+        s3.last_error.as_deref(),
+        Some("HTTP 502"),
+        "kept as history"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_after_date_counts_from_the_services_clock() {
+    let server = FeedServer::start().await;
+    server.serve(
+        "/busy.xml",
+        Route::feed(Vec::new()).then(
+            Scripted::status(503).with_header("retry-after", "Tue, 03 Nov 2026 12:10:00 GMT"),
+        ),
+    );
+    let cfg = TestConfig::new(&[("Busy", server.url("/busy.xml"))], "");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 3, 12, 0, 0).unwrap();
+    let service = cfg.service_with_clock(ManualClock::new(t0));
+    let report = poll_feed(&service.ctx, &service.feeds[0], &mut fastrand::Rng::new()).await;
+    assert_eq!(report.status, PollStatus::Failed);
+    assert_eq!((report.next_due.unwrap() - t0).num_seconds(), 600);
 }
 
 #[tokio::test(flavor = "multi_thread")]

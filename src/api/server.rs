@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::{ChangedAnswer, ResetAnswer, ResetRequest, SelectionRequest, ServiceRequest};
 use crate::alert::Dispatcher;
+use crate::clock::SharedClock;
 use crate::config::FeedConfig;
 use crate::metrics::{AlertFigures, Metrics, Snapshot};
 use crate::store::{HitQuery, OutboxState, Store, StoreError};
@@ -33,6 +34,8 @@ pub struct ApiState {
     pub started: Instant,
     /// Requests to the service loop (`feeds reset` puts a feed back on the schedule).
     pub control: tokio::sync::mpsc::Sender<ServiceRequest>,
+    /// When a retried alert is due (now).
+    pub clock: SharedClock,
 }
 
 /// The parts of the running service a reload replaces.
@@ -191,10 +194,8 @@ async fn retry(State(state): State<ApiState>, Json(req): Json<SelectionRequest>)
         Ok(s) => s,
         Err(e) => return Problem(StatusCode::BAD_REQUEST, e).into_response(),
     };
-    let result = on_store(&state, move |s| {
-        s.retry_outbox(&selection, chrono::Utc::now())
-    })
-    .await;
+    let now = state.clock.now();
+    let result = on_store(&state, move |s| s.retry_outbox(&selection, now)).await;
     match result {
         Ok(changed) => {
             read(&state.live).dispatcher.wake();

@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 use crate::alert::{Dispatcher, DrainReport, Router};
 use crate::api::{self, ApiError, ApiState, Live, ServiceRequest};
 use crate::classify::Classifier;
+use crate::clock::{self, SharedClock};
 use crate::config::{Config, FeedConfig, Settings};
 use crate::fetch::{FeedState, FetchError, Fetcher, HostLimits, schedule};
 use crate::lang::{LangError, LanguageDetector};
@@ -77,13 +78,18 @@ impl Service {
     /// Opens the store and builds the stages. Fails fast: a service that
     /// cannot store or classify must not start polling.
     pub fn new(config: Config) -> Result<Service, StartError> {
+        Service::with_clock(config, clock::system())
+    }
+
+    /// [`Service::new`] on `clock` (tests drive time with a manual one).
+    pub fn with_clock(config: Config, clock: SharedClock) -> Result<Service, StartError> {
         let settings = config.settings;
         let store = Store::open(&settings.store.path, settings.store.cache_bytes)?;
         let detector = LanguageDetector::new(&settings.languages)?;
         let store = Arc::new(store);
         let dispatcher = Arc::new(Dispatcher::new(store.clone(), &settings.alerts)?);
         let ctx = PollContext {
-            fetcher: Fetcher::new(&settings.poll)?,
+            fetcher: Fetcher::new(&settings.poll, clock.clone())?,
             limits: HostLimits::new(settings.poll.concurrency, settings.poll.per_host),
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -92,6 +98,7 @@ impl Service {
             classifier: Arc::new(Classifier::new(detector, config.topics.matcher)),
             router: Arc::new(Router::new(&settings.alerts)),
             poll: settings.poll.clone(),
+            clock,
         };
         Ok(Service {
             ctx,
@@ -211,7 +218,7 @@ pub async fn run_once(
         feeds.to_vec(),
         |feed| stored_state(ctx, feed),
         Unscheduled::Now,
-        Utc::now(),
+        ctx.clock.now(),
         &mut fastrand::Rng::new(),
     );
     let mut tasks = JoinSet::new();
@@ -316,6 +323,7 @@ impl Runner {
             live: live.clone(),
             started: Instant::now(),
             control: request_tx,
+            clock: ctx.clock.clone(),
         };
         let (api_stop, api_stopped) = watch::channel(false);
         let mut api_tasks = JoinSet::new();
@@ -341,6 +349,7 @@ impl Runner {
             .filter(|_| notifier.is_enabled())
             .map(|every| spawn_watchdog(notifier.clone(), ctx.store.clone(), every));
 
+        let today = ctx.clock.now().date_naive();
         let mut runner = Runner {
             ctx,
             settings,
@@ -355,7 +364,7 @@ impl Runner {
             requests,
             watchdog,
             rng: fastrand::Rng::new(),
-            hits_today: (Utc::now().date_naive(), 0),
+            hits_today: (today, 0),
         };
         runner.hits_today.1 = runner.count_stored_today().await;
         runner.schedule(feeds, Unscheduled::Spread);
@@ -381,7 +390,7 @@ impl Runner {
             feeds,
             |feed| stored_state(ctx, feed),
             unscheduled,
-            Utc::now(),
+            self.ctx.clock.now(),
             &mut self.rng,
         );
     }
@@ -396,7 +405,7 @@ impl Runner {
         let mut prune_tick = tokio::time::interval(PRUNE_EVERY);
 
         loop {
-            let now = Utc::now();
+            let now = self.ctx.clock.now();
             let starting: Vec<FeedConfig> = self.due.due_now(now, &in_flight).cloned().collect();
             for feed in starting {
                 in_flight.insert(feed.name.clone());
@@ -504,7 +513,7 @@ impl Runner {
         match feed {
             Some(feed) => {
                 tracing::info!(feed = %name, "polled now, on request");
-                self.due.poll_now(feed, Utc::now());
+                self.due.poll_now(feed, self.ctx.clock.now());
             }
             None => {
                 tracing::warn!(feed = %name, "asked to poll a feed that is not configured or is disabled")
@@ -518,7 +527,7 @@ impl Runner {
     /// earlier and first fetched today is missed; the running count is exact).
     async fn count_stored_today(&self) -> usize {
         let store = self.ctx.store.clone();
-        let midnight = midnight_utc(Utc::now());
+        let midnight = midnight_utc(self.ctx.clock.now());
         let counted = tokio::task::spawn_blocking(move || {
             store.query_hits(&HitQuery {
                 since: Some(midnight - chrono::Duration::days(2)),
@@ -533,7 +542,7 @@ impl Runner {
     }
 
     fn count_new_hits(&mut self, n: usize) {
-        let today = Utc::now().date_naive();
+        let today = self.ctx.clock.now().date_naive();
         if self.hits_today.0 != today {
             self.hits_today = (today, 0);
         }
@@ -653,7 +662,7 @@ fn stored_state(ctx: &PollContext, feed: &FeedConfig) -> FeedState {
 
 async fn prune_seen(ctx: &PollContext, retention: Duration) {
     let store = ctx.store.clone();
-    let before = schedule::earlier(Utc::now(), retention);
+    let before = schedule::earlier(ctx.clock.now(), retention);
     match tokio::task::spawn_blocking(move || store.prune_seen(before)).await {
         Ok(Ok(0)) => {}
         Ok(Ok(n)) => tracing::info!(removed = n, "pruned seen marks past their retention"),

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 
+use crate::clock::SharedClock;
 use crate::config::PollSettings;
 
 /// The validators remembered from the last successful fetch.
@@ -80,12 +81,14 @@ impl FetchError {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// What a `Retry-After` date is measured from.
+    clock: SharedClock,
     max_body_bytes: u64,
     max_redirects: usize,
 }
 
 impl Fetcher {
-    pub fn new(settings: &PollSettings) -> Result<Fetcher, FetchError> {
+    pub fn new(settings: &PollSettings, clock: SharedClock) -> Result<Fetcher, FetchError> {
         let client = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
             .connect_timeout(settings.connect_timeout)
@@ -99,6 +102,7 @@ impl Fetcher {
             .map_err(|e| FetchError::Http(e.to_string()))?;
         Ok(Fetcher {
             client,
+            clock,
             max_body_bytes: settings.max_body_bytes,
             max_redirects: settings.max_redirects,
         })
@@ -132,7 +136,7 @@ impl Fetcher {
         if !status.is_success() {
             let retry_after = match status {
                 StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                    parse_retry_after(response.headers(), Utc::now())
+                    parse_retry_after(response.headers(), self.clock.now())
                 }
                 _ => None,
             };

@@ -251,9 +251,17 @@ impl TestConfig {
     }
 
     pub fn service(&self) -> newshound::daemon::Service {
+        self.service_with_clock(newshound::clock::system())
+    }
+
+    /// The service on `clock` (a manual one lets a test set "now").
+    pub fn service_with_clock(
+        &self,
+        clock: newshound::clock::SharedClock,
+    ) -> newshound::daemon::Service {
         let config =
             newshound::config::Config::load(&self.path()).unwrap_or_else(|d| panic!("{d}"));
-        newshound::daemon::Service::new(config).unwrap()
+        newshound::daemon::Service::with_clock(config, clock).unwrap()
     }
 }
 
