@@ -65,15 +65,21 @@ impl Clock for ManualClock {
     }
 }
 
+/// A fixed instant for the unit tests that need one.
+#[cfg(test)]
+pub(crate) fn test_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_manual_clock_moves_only_when_told() {
-        let t0 = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let t0 = test_instant();
         let clock = ManualClock::new(t0);
         assert_eq!(clock.now(), t0);
         clock.advance(Duration::from_secs(90));

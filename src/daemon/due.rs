@@ -140,11 +140,7 @@ impl DueMap {
 mod tests {
     use super::*;
 
-    fn t0() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::clock::test_instant as t0;
 
     fn feed(name: &str, secs: u64) -> FeedConfig {
         FeedConfig {
