@@ -21,4 +21,4 @@ pub mod store;
 pub mod topic;
 pub mod views;
 
-pub use model::{Classification, Hit, Item, LanguageGuess, TermHit, TopicResult};
+pub use model::{AlertStatus, Classification, Hit, Item, LanguageGuess, TermHit, TopicResult};

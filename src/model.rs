@@ -164,14 +164,50 @@ pub struct Hit {
     pub authors: Vec<String>,
     #[serde(default)]
     pub categories: Vec<String>,
-    /// `none` (no alert wanted it), `pending`, `sent`, `dead` (one of its
-    /// alerts was given up on) or `dropped` (an operator removed one).
-    #[serde(default = "default_alert_status")]
-    pub alert_status: String,
+    /// Where the hit's alerts stand (see [`AlertStatus`]).
+    #[serde(default)]
+    pub alert_status: AlertStatus,
 }
 
-fn default_alert_status() -> String {
-    "none".to_string()
+/// Where a hit's alerts stand. In JSON: `"none"`, `"pending"`, `"sent"`,
+/// `"dead"` or `"dropped"`.
+///
+/// The outbox is the one source of truth while alerts wait: a stored hit
+/// only records that it had alerts (`Pending`) and, as a tombstone, that an
+/// operator dropped one (`Dropped`); `Sent` and `Dead` are what the store
+/// reads off the outbox when it answers (`Store::get_hit`, queries).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStatus {
+    /// No alert wanted the hit.
+    #[default]
+    None,
+    /// At least one of its alerts waits to be delivered.
+    Pending,
+    /// Every alert was delivered.
+    Sent,
+    /// One of its alerts was given up on (`alerts retry` brings it back).
+    Dead,
+    /// An operator removed one of its alerts (`alerts drop`).
+    Dropped,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::None => "none",
+            AlertStatus::Pending => "pending",
+            AlertStatus::Sent => "sent",
+            AlertStatus::Dead => "dead",
+            AlertStatus::Dropped => "dropped",
+        }
+    }
+}
+
+impl std::fmt::Display for AlertStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Hit {
@@ -196,11 +232,33 @@ impl Hit {
             summary: item.summary.clone(),
             authors: item.authors.clone(),
             categories: item.categories.clone(),
-            alert_status: default_alert_status(),
+            alert_status: AlertStatus::None,
         }
     }
 
     pub fn topic_names(&self) -> impl Iterator<Item = &str> {
         self.topics.iter().map(|t| t.topic.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_status_keeps_its_json_strings() {
+        // `hits list --format json` and stored records carry these strings.
+        for (status, text) in [
+            (AlertStatus::None, "none"),
+            (AlertStatus::Pending, "pending"),
+            (AlertStatus::Sent, "sent"),
+            (AlertStatus::Dead, "dead"),
+            (AlertStatus::Dropped, "dropped"),
+        ] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(status.to_string(), text);
+            assert_eq!(serde_json::from_str::<AlertStatus>(&json).unwrap(), status);
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::receiver::{Receiver, Reply};
 use common::{FeedServer, Route, TestConfig, WAIT};
+use newshound::AlertStatus;
 use newshound::store::{OutboxSelection, OutboxState, Store};
 
 /// A feed of `n` items that the tests' topic pack matches, each with a
@@ -115,7 +116,10 @@ async fn failures_then_success_deliver_every_alert_exactly_once() {
     let hits = store
         .query_hits(&newshound::store::HitQuery::default())
         .unwrap();
-    assert!(hits.iter().all(|h| h.alert_status == "sent"), "{hits:?}");
+    assert!(
+        hits.iter().all(|h| h.alert_status == AlertStatus::Sent),
+        "{hits:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,7 +176,7 @@ async fn a_refusal_is_dead_after_one_try_and_retry_brings_it_back() {
     let hits = store
         .query_hits(&newshound::store::HitQuery::default())
         .unwrap();
-    assert_eq!(hits[0].alert_status, "dead");
+    assert_eq!(hits[0].alert_status, AlertStatus::Dead);
 
     assert_eq!(
         store

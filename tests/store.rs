@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use newshound::model::{Hit, TermHit, TopicResult};
+use newshound::model::{AlertStatus, Hit, TermHit, TopicResult};
 use newshound::store::{FeedState, HitQuery, SCHEMA_VERSION, Store, StoreError};
 use tempfile::TempDir;
 
@@ -79,7 +79,7 @@ fn hit(id: &str, published_ms: i64) -> Hit {
         summary: "A summary.".to_string(),
         authors: vec!["A. Writer".to_string()],
         categories: vec!["security".to_string()],
-        alert_status: "none".to_string(),
+        alert_status: newshound::AlertStatus::None,
     }
 }
 
@@ -794,7 +794,10 @@ fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
         assert!(mine.iter().all(|e| e.alert == a));
         assert!(mine[0].seq < mine[1].seq, "oldest first");
     }
-    assert_eq!(store.hit("h1").unwrap().unwrap().alert_status, "pending");
+    assert_eq!(
+        store.hit("h1").unwrap().unwrap().alert_status,
+        AlertStatus::Pending
+    );
 
     // Dead entries are not pending; delivered ones are gone; the hit's
     // status follows.
@@ -810,7 +813,10 @@ fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
         .map(|e| e.seq)
         .collect();
     store.remove_outbox(&h1_rest).unwrap();
-    assert_eq!(store.get_hit("h1").unwrap().unwrap().alert_status, "dead");
+    assert_eq!(
+        store.get_hit("h1").unwrap().unwrap().alert_status,
+        AlertStatus::Dead
+    );
     assert_eq!(
         store
             .retry_outbox(&OutboxSelection::AllDead, Utc::now())
@@ -819,7 +825,7 @@ fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
     );
     assert_eq!(
         store.get_hit("h1").unwrap().unwrap().alert_status,
-        "pending"
+        AlertStatus::Pending
     );
     let last: Vec<u64> = store
         .pending_for("team")
@@ -828,7 +834,10 @@ fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
         .map(|e| e.seq)
         .collect();
     store.remove_outbox(&last).unwrap();
-    assert_eq!(store.get_hit("h1").unwrap().unwrap().alert_status, "sent");
+    assert_eq!(
+        store.get_hit("h1").unwrap().unwrap().alert_status,
+        AlertStatus::Sent
+    );
     // A removed entry is not revived by a late update.
     store.update_outbox(&team[..1]).unwrap();
     assert!(store.outbox().unwrap().iter().all(|e| e.seq != team[0].seq));

@@ -180,7 +180,7 @@ mod tests {
             summary: "x".repeat(1000),
             authors: vec![],
             categories: vec![],
-            alert_status: "pending".into(),
+            alert_status: crate::model::AlertStatus::Pending,
         }
     }
 

@@ -103,7 +103,7 @@ pub fn sample_hit() -> Hit {
         summary: "This is a test message from newshound; no real article matched.".into(),
         authors: vec![],
         categories: vec![],
-        alert_status: "none".into(),
+        alert_status: crate::model::AlertStatus::None,
     }
 }
 

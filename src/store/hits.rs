@@ -9,10 +9,10 @@ use std::convert::Infallible;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use super::outbox::{ALERT_PENDING, OutboxEntry};
+use super::outbox::OutboxEntry;
 use super::records::{self, by_time_key, encode_json, encode_seen};
 use super::{Store, StoreError};
-use crate::model::Hit;
+use crate::model::{AlertStatus, Hit};
 
 /// Shortest id prefix `get_hit` accepts: ids are hex hashes, and six hex
 /// characters keep accidental collisions rare in a store of thousands of hits
@@ -34,7 +34,7 @@ impl Store {
             encode_json(&self.path, "hits", hit)?
         } else {
             let mut pending = hit.clone();
-            pending.alert_status = ALERT_PENDING.to_string();
+            pending.alert_status = AlertStatus::Pending;
             encode_json(&self.path, "hits", &pending)?
         };
         let time_key = by_time_key(hit.published, &hit.id);

@@ -10,11 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{corrupt, decode_json, encode_json};
 use super::{Store, StoreError};
-
-/// A hit's `alert_status` while its alerts wait (as stored with the hit).
-pub(super) const ALERT_PENDING: &str = "pending";
-/// A hit's `alert_status` once an operator dropped one of its alerts.
-const ALERT_DROPPED: &str = "dropped";
+use crate::model::AlertStatus;
 
 /// Whether an entry is still being tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,7 +209,7 @@ impl Store {
             .collect();
         for entry in &chosen {
             if let Some(mut hit) = self.hit(&entry.hit_id)? {
-                hit.alert_status = ALERT_DROPPED.to_string();
+                hit.alert_status = AlertStatus::Dropped;
                 let record = encode_json(&self.path, "hits", &hit)?;
                 self.hits
                     .insert(hit.id.as_bytes(), record)
@@ -249,7 +245,7 @@ impl Store {
         hits: &mut [crate::model::Hit],
     ) -> Result<(), StoreError> {
         let unsettled = |h: &crate::model::Hit| {
-            h.alert_status == ALERT_PENDING || h.alert_status == ALERT_DROPPED
+            matches!(h.alert_status, AlertStatus::Pending | AlertStatus::Dropped)
         };
         if !hits.iter().any(unsettled) {
             return Ok(());
@@ -263,12 +259,11 @@ impl Store {
         }
         for hit in hits.iter_mut().filter(|h| unsettled(h)) {
             hit.alert_status = match states.get(&hit.id) {
-                Some(OutboxState::Dead) => "dead",
-                Some(OutboxState::Pending) => ALERT_PENDING,
-                None if hit.alert_status == ALERT_DROPPED => ALERT_DROPPED,
-                None => "sent",
-            }
-            .to_string();
+                Some(OutboxState::Dead) => AlertStatus::Dead,
+                Some(OutboxState::Pending) => AlertStatus::Pending,
+                None if hit.alert_status == AlertStatus::Dropped => AlertStatus::Dropped,
+                None => AlertStatus::Sent,
+            };
         }
         Ok(())
     }

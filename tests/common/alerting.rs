@@ -77,7 +77,7 @@ pub fn hit(id: &str, title: &str) -> Hit {
         summary: "A summary.".to_string(),
         authors: vec![],
         categories: vec![],
-        alert_status: "pending".to_string(),
+        alert_status: newshound::AlertStatus::Pending,
     }
 }
 
