@@ -141,17 +141,17 @@ pub(crate) fn normalize(original: &str, fold: bool) -> Normalized {
 /// diacritics folded: the characters one chunk turns into, before they are
 /// sorted into word characters and separators.
 fn map_chunk(chunk: &str, fold: bool, mut emit: impl FnMut(char)) {
-    let mut base_latin = false;
+    let mut base_foldable = false;
     let mut put = |c: char| {
         for lc in lower(c) {
             if is_ignorable(lc) {
                 continue;
             }
             if fold {
-                if base_latin && is_combining_mark(lc) {
+                if base_foldable && is_combining_mark(lc) {
                     continue;
                 }
-                base_latin = is_latin(lc);
+                base_foldable = is_foldable(lc);
                 fold_char(lc, &mut emit);
             } else {
                 emit(lc);
@@ -304,11 +304,15 @@ fn lower(c: char) -> impl Iterator<Item = char> {
     })
 }
 
-/// Latin letters that may carry diacritics. Folding is limited to Latin (and
-/// Cyrillic `ё`) on purpose: in Japanese kana the voicing marks make different
-/// letters (`ガ` is not `カ`), in Cyrillic `й` is not `и`.
-fn is_latin(c: char) -> bool {
-    c.is_ascii_alphabetic() || matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF)
+/// Letters whose diacritics folding drops: Latin; Greek, whose accents
+/// disappear in the capitals of every headline (`ΚΑΤΑΣΚΟΠΕΙΑ` must match
+/// `κατασκοπεία`); and the Arabic script, whose vowel marks and hamza seats
+/// writers set or leave out at will. Folding is limited to these (and
+/// Cyrillic `ё`) on purpose: in Japanese kana the voicing marks make
+/// different letters (`ガ` is not `カ`), in Cyrillic `й` is not `и`.
+fn is_foldable(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF | 0x370..=0x3FF | 0x1F00..=0x1FFF | 0x600..=0x6FF)
 }
 
 /// Diacritic folding of one lower-case character.
@@ -325,11 +329,20 @@ fn fold_char(c: char, mut emit: impl FnMut(char)) {
         'ħ' => Some("h"),
         'ŀ' => Some("l"),
         'ё' => Some("е"),
+        // Persian and Arabic write yeh and kaf differently (ی ي, ک ك), and
+        // news sites mix the forms; alef wasla, teh marbuta and the heh
+        // variants fold as search engines for the script fold them, and the
+        // tatweel (a stretching stroke) is not a letter.
+        'ی' | 'ى' => Some("ي"),
+        'ک' => Some("ك"),
+        'ٱ' => Some("ا"),
+        'ة' | 'ۀ' | 'ہ' => Some("ه"),
+        'ـ' => Some(""),
         _ => None,
     };
     if let Some(s) = special {
         s.chars().for_each(emit);
-    } else if c.is_ascii() || !is_latin(c) {
+    } else if c.is_ascii() || !is_foldable(c) {
         emit(c);
     } else {
         decompose_canonical(c, |d| {
@@ -384,6 +397,20 @@ mod tests {
         // Decomposed input (macOS, some CMSs) composes or folds the same way.
         assert_eq!(norm("Sl\u{0301}uz\u{0307}by"), "sluzby");
         assert_eq!(normalize("e\u{301}lyse\u{301}e", false).text, "élysée");
+    }
+
+    #[test]
+    fn greek_accents_and_arabic_script_variants_fold() {
+        assert_eq!(norm("ΚΑΤΑΣΚΟΠΕΙΑ"), norm("κατασκοπεία"));
+        assert_eq!(norm("Ευρωπαϊκή ἐπιστολή"), "ευρωπαικη επιστολη");
+        // Persian and Arabic spellings of the same letters.
+        assert_eq!(norm("جاسوسی"), norm("جاسوسي"));
+        assert_eq!(norm("کشور"), norm("كشور"));
+        assert_eq!(norm("إستخبارات أمريكية"), norm("استخبارات امريكيه"));
+        assert_eq!(norm("مُخابَرات"), norm("مخابرات"));
+        assert_eq!(norm("جاســوس"), norm("جاسوس"));
+        // Without folding they stay apart.
+        assert_ne!(normalize("کشور", false).text, normalize("كشور", false).text);
     }
 
     #[test]
