@@ -4,6 +4,7 @@
 //! command-line layer over it. See `ARCHITECTURE.md` for the map.
 
 pub mod alert;
+pub mod backoff;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -11,6 +11,7 @@
 pub mod dispatch;
 pub mod markup;
 pub mod message;
+pub mod plan;
 pub mod route;
 pub mod template;
 
