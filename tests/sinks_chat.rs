@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use common::alerting::{HOSTILE_TITLE, digest, hit, one, sink, spec};
 use common::receiver::{Receiver, Reply};
+use newshound::alert::discord::Discord;
+use newshound::alert::matrix::Matrix;
+use newshound::alert::mattermost::Mattermost;
+use newshound::alert::teams::Teams;
 use newshound::alert::{Outgoing, SendError, Sink};
-use newshound::config::{AlertTarget, Secret};
+use newshound::alert::{Secret, Target};
 use serde_json::Value;
 
 /// What hostile feed text must never reach a Markdown target as.
@@ -94,10 +98,10 @@ async fn judged_without_secret(r: &Receiver, s: &Sink, secret: &str) {
 
 // ---- Discord ----
 
-fn discord(r: &Receiver, path: &str) -> AlertTarget {
-    AlertTarget::Discord {
+fn discord(r: &Receiver, path: &str) -> Target {
+    Target::Discord(Discord {
         url: Secret::new(r.url(path)),
-    }
+    })
 }
 
 const DISCORD_PATH: &str = "/api/webhooks/123/SECRETTOKEN";
@@ -248,10 +252,10 @@ async fn discord_answers_are_judged_without_the_token() {
 
 const MATTERMOST_PATH: &str = "/hooks/SECRETTOKENxyz";
 
-fn mattermost(r: &Receiver) -> AlertTarget {
-    AlertTarget::Mattermost {
+fn mattermost(r: &Receiver) -> Target {
+    Target::Mattermost(Mattermost {
         url: Secret::new(r.url(MATTERMOST_PATH)),
-    }
+    })
 }
 
 #[tokio::test]
@@ -334,10 +338,10 @@ async fn mattermost_answers_are_judged_without_the_token() {
 
 const TEAMS_PATH: &str = "/workflows/abc/triggers/manual/paths/invoke";
 
-fn teams(r: &Receiver) -> AlertTarget {
-    AlertTarget::Teams {
+fn teams(r: &Receiver) -> Target {
+    Target::Teams(Teams {
         url: Secret::new(r.url(&format!("{TEAMS_PATH}?api-version=1&sig=SECRETSIG"))),
-    }
+    })
 }
 
 #[tokio::test]
@@ -489,12 +493,12 @@ async fn teams_answers_are_judged_without_the_signature() {
 const ROOM_PATH: &str = "/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message";
 const TOKEN: &str = "syt_SECRETTOKEN_abc";
 
-fn matrix(r: &Receiver, prefix: &str) -> AlertTarget {
-    AlertTarget::Matrix {
+fn matrix(r: &Receiver, prefix: &str) -> Target {
+    Target::Matrix(Matrix {
         homeserver: url::Url::parse(&r.url(prefix)).unwrap(),
         room: "!abc:example.org".into(),
         token: Secret::new(TOKEN),
-    }
+    })
 }
 
 #[tokio::test]

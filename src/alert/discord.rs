@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::markup::{markdown as esc, markdown_link, safe_url, truncate};
 use super::message::{HitSummary, Message};
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, UrlKeys};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Discord's own limits, in characters.
 const CONTENT_CHARS: usize = 2000;
@@ -22,19 +22,35 @@ const USERNAME_CHARS: usize = 80;
 const MORE_CHARS: usize = 60;
 const FOOTER: &str = "newshound";
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let Some(endpoint) = with_wait(url.expose()) else {
-        // The URL is not quoted: it holds the webhook's token.
-        return Err(SendError::Permanent {
-            reason: "the webhook URL is not a valid URL".into(),
-        });
-    };
-    let body = payload(ctx, out);
-    http::deliver(ctx.client.post(endpoint).json(&body), ctx.timeout).await
+/// A `kind = "discord"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discord {
+    /// The webhook's URL (it carries the token); `?thread_id=` is kept.
+    pub url: Secret,
+}
+
+impl Kind for Discord {
+    const NAME: &'static str = "discord";
+    type Keys = UrlKeys;
+
+    fn build(keys: UrlKeys, loader: &mut impl Loader) -> Option<Discord> {
+        keys.required(loader).map(|url| Discord { url })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.url]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let Some(endpoint) = with_wait(self.url.expose()) else {
+            // The URL is not quoted: it holds the webhook's token.
+            return Err(SendError::Permanent {
+                reason: "the webhook URL is not a valid URL".into(),
+            });
+        };
+        let body = payload(ctx, out);
+        http::deliver(ctx.client.post(endpoint).json(&body), ctx.timeout).await
+    }
 }
 
 /// The webhook URL with `wait=true`: without it Discord answers `204` before

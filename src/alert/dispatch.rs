@@ -19,11 +19,11 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use super::AlertSpec;
 use super::message::{HitSummary, Message};
 use super::plan::{Next, Pace, Plan, Setback, plan, setback, tried};
 use super::route::digest_id;
 use super::{Event, Outgoing, SendError, Sink};
-use crate::config::AlertSpec;
 use crate::model::Hit;
 use crate::store::{OutboxEntry, OutboxState, Store, StoreError};
 

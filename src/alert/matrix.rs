@@ -5,12 +5,13 @@
 //! carries `retry_after_ms`.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::markup::{html, plain, safe_url, truncate_bytes};
 use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, plain_url};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// An event may take 65,536 bytes of JSON in all. Each of the two texts gets
 /// this many, which leaves room even when JSON's escaping doubles them.
@@ -26,29 +27,85 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    homeserver: &url::Url,
-    room: &str,
-    token: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    // The homeserver deduplicates by transaction id per access token, so a
-    // retry after a lost answer (same delivery id) does not post twice.
-    let txn = format!("newshound-{}", out.delivery_id);
-    let body = payload(ctx, out);
-    let request = ctx
-        .client
-        .put(endpoint(homeserver, room, &txn))
-        .bearer_auth(token.expose())
-        .json(&body);
-    let answer = http::send(request, ctx.timeout).await?;
-    let event = event_id(&answer.body);
-    let accepted = http::judge(answer)?;
-    Ok(match event {
-        Some(id) => Accepted(format!("{}, event {id}", accepted.0)),
-        None => accepted,
-    })
+/// A `kind = "matrix"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    /// The homeserver's base URL, with any path prefix of a reverse proxy.
+    pub homeserver: url::Url,
+    /// The room id (`!abc:example.org`) or alias (`#room:example.org`).
+    pub room: String,
+    /// The access token of a user that joined the room.
+    pub token: Secret,
+}
+
+/// The keys of a `kind = "matrix"` entry.
+#[derive(Debug, Deserialize)]
+pub struct MatrixKeys {
+    /// The homeserver's base URL, such as `https://matrix.example.org`.
+    homeserver: Option<String>,
+    /// The room id (Room settings → Advanced) or an alias.
+    room: Option<String>,
+    /// The access token, usually `${MATRIX_TOKEN}`.
+    token: Option<String>,
+    /// A file holding the token instead.
+    token_file: Option<String>,
+}
+
+impl Kind for Matrix {
+    const NAME: &'static str = "matrix";
+    type Keys = MatrixKeys;
+
+    fn build(keys: MatrixKeys, loader: &mut impl Loader) -> Option<Matrix> {
+        let homeserver = plain_url(loader, "homeserver", keys.homeserver.as_deref());
+        let room = match keys.room.as_deref().map(str::trim) {
+            // Room ids of room version 12 have no `:server` part; aliases always do.
+            Some(r)
+                if (r.starts_with('!') && r.len() > 1) || (r.starts_with('#') && r.contains(':')) =>
+            {
+                Some(r.to_string())
+            }
+            Some(_) => {
+                loader.error(
+                    "room",
+                    "must be a room id such as \"!abc123:example.org\" (or an alias \"#room:example.org\")".into(),
+                );
+                None
+            }
+            None => {
+                loader.error("room", "is required for kind \"matrix\"".into());
+                None
+            }
+        };
+        let token = loader.secret("token", keys.token.as_deref(), keys.token_file.as_deref(), true);
+        Some(Matrix {
+            homeserver: homeserver?,
+            room: room?,
+            token: token??,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.token]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        // The homeserver deduplicates by transaction id per access token, so a
+        // retry after a lost answer (same delivery id) does not post twice.
+        let txn = format!("newshound-{}", out.delivery_id);
+        let body = payload(ctx, out);
+        let request = ctx
+            .client
+            .put(endpoint(&self.homeserver, &self.room, &txn))
+            .bearer_auth(self.token.expose())
+            .json(&body);
+        let answer = http::send(request, ctx.timeout).await?;
+        let event = event_id(&answer.body);
+        let accepted = http::judge(answer)?;
+        Ok(match event {
+            Some(id) => Accepted(format!("{}, event {id}", accepted.0)),
+            None => accepted,
+        })
+    }
 }
 
 /// The send URL below `homeserver`, which may end in a slash or carry a path

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::markup::{markdown as esc, markdown_link, truncate};
 use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, UrlKeys};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Mattermost takes 16,383 characters; a quarter of that is already more
 /// than an alert should take up in a channel.
@@ -15,13 +15,29 @@ const TEXT_CHARS: usize = 4000;
 /// Room kept at the end of a digest for the "…and N more" line.
 const MORE_CHARS: usize = 60;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = payload(ctx, out);
-    http::deliver(ctx.client.post(url.expose()).json(&body), ctx.timeout).await
+/// A `kind = "mattermost"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mattermost {
+    /// The incoming webhook's URL (it carries the key).
+    pub url: Secret,
+}
+
+impl Kind for Mattermost {
+    const NAME: &'static str = "mattermost";
+    type Keys = UrlKeys;
+
+    fn build(keys: UrlKeys, loader: &mut impl Loader) -> Option<Mattermost> {
+        keys.required(loader).map(|url| Mattermost { url })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.url]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let body = payload(ctx, out);
+        http::deliver(ctx.client.post(self.url.expose()).json(&body), ctx.timeout).await
+    }
 }
 
 fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {

@@ -11,11 +11,12 @@
 //! become an attachment, so ours stays under [`BODY_BYTES`].
 
 use reqwest::header::HeaderValue;
+use serde::Deserialize;
 
 use super::markup::{plain as esc, safe_url, truncate_bytes};
 use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, webhook_url};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Longest body, in bytes (ntfy's limit for a message is 4,096).
 const BODY_BYTES: usize = 4000;
@@ -23,14 +24,72 @@ const BODY_BYTES: usize = 4000;
 /// Tags when none are configured: shown as the 📰 emoji.
 const DEFAULT_TAG: &str = "newspaper";
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    token: Option<&Secret>,
+/// A `kind = "ntfy"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ntfy {
+    /// The topic's URL (its name is all that protects an open topic).
+    pub url: Secret,
+    /// An access token, for a protected server.
+    pub token: Option<Secret>,
+    /// `X-Priority`, 1 (min) to 5 (max); the server's default when absent.
+    pub priority: Option<u8>,
+    /// Emoji short codes; [`DEFAULT_TAG`] when empty.
+    pub tags: Vec<String>,
+}
+
+/// The keys of a `kind = "ntfy"` entry.
+#[derive(Debug, Deserialize)]
+pub struct NtfyKeys {
+    /// The topic's URL, such as `https://ntfy.sh/some-long-unguessable-topic`.
+    url: Option<String>,
+    /// A file holding the URL instead.
+    url_file: Option<String>,
+    /// An access token, usually `${NTFY_TOKEN}`.
+    token: Option<String>,
+    /// A file holding the token instead.
+    token_file: Option<String>,
+    /// 1 to 5.
     priority: Option<u8>,
-    tags: &[String],
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
+    /// Tags shown as emoji (`["newspaper"]`).
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl Kind for Ntfy {
+    const NAME: &'static str = "ntfy";
+    type Keys = NtfyKeys;
+
+    fn build(keys: NtfyKeys, loader: &mut impl Loader) -> Option<Ntfy> {
+        if let Some(p) = keys.priority
+            && !(1..=5).contains(&p)
+        {
+            loader.error("priority", "must be 1 (min) to 5 (max)".into());
+        }
+        let token = loader.secret("token", keys.token.as_deref(), keys.token_file.as_deref(), false);
+        Some(Ntfy {
+            url: webhook_url(loader, keys.url.as_deref(), keys.url_file.as_deref())?,
+            token: token?,
+            priority: keys.priority,
+            tags: keys.tags,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.url).chain(&self.token).collect()
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        post(self, ctx, out).await
+    }
+}
+
+async fn post(ntfy: &Ntfy, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+    let Ntfy {
+        url,
+        token,
+        priority,
+        tags,
+    } = ntfy;
     let body = truncate_bytes(&ctx.text(out, esc, layout), BODY_BYTES);
     let tags = if tags.is_empty() {
         DEFAULT_TAG.to_string()

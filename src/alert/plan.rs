@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::DeliveryPolicy;
 use super::route::digest_id;
 use crate::backoff::{Backoff, Jitter};
-use crate::config::DeliveryPolicy;
 use crate::store::OutboxEntry;
 
 /// Most entries folded into one digest; more wait for the next one.

@@ -2,25 +2,68 @@
 //! `blocks` with `text` as the notification fallback. Slack answers `200 ok`;
 //! `429` carries `Retry-After`.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::kind::{Kind, Loader, webhook_url};
 use super::markup::{safe_url, slack as esc, truncate};
 use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// A section block's text may hold 3,000 characters; the same bound keeps
 /// plain messages short enough to read.
 const TEXT_CHARS: usize = 3000;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    blocks: bool,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = payload(ctx, blocks, out);
-    http::deliver(ctx.client.post(url.expose()).json(&body), ctx.timeout).await
+/// A `kind = "slack"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slack {
+    /// The incoming webhook's URL (it carries the token).
+    pub url: Secret,
+    /// Block Kit layout instead of one mrkdwn text.
+    pub blocks: bool,
+}
+
+/// The keys of a `kind = "slack"` entry.
+#[derive(Debug, Deserialize)]
+pub struct SlackKeys {
+    /// The incoming webhook's URL, usually `${SLACK_WEBHOOK_URL}`.
+    url: Option<String>,
+    /// A file holding the URL instead.
+    url_file: Option<String>,
+    /// `"mrkdwn"` (the default: one text) or `"blocks"` (Block Kit).
+    format: Option<String>,
+}
+
+impl Kind for Slack {
+    const NAME: &'static str = "slack";
+    type Keys = SlackKeys;
+
+    fn build(keys: SlackKeys, loader: &mut impl Loader) -> Option<Slack> {
+        let blocks = match keys.format.as_deref() {
+            None | Some("mrkdwn") => false,
+            Some("blocks") => true,
+            Some(other) => {
+                loader.error(
+                    "format",
+                    format!("{other:?} is not a format; use \"mrkdwn\" or \"blocks\""),
+                );
+                false
+            }
+        };
+        Some(Slack {
+            url: webhook_url(loader, keys.url.as_deref(), keys.url_file.as_deref())?,
+            blocks,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.url]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let body = payload(ctx, self.blocks, out);
+        http::deliver(ctx.client.post(self.url.expose()).json(&body), ctx.timeout).await
+    }
 }
 
 fn payload(ctx: &SendContext<'_>, blocks: bool, out: &Outgoing) -> Value {

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::markup::{markdown as esc, markdown_link, safe_url, truncate};
 use super::message::{HitSummary, Message};
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, UrlKeys};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Teams refuses messages of more than about 28 KB. A digest's lines take
 /// at most this many bytes, which JSON's escaping of backslashes can double.
@@ -18,13 +18,29 @@ const TEMPLATE_CHARS: usize = 4000;
 /// Room kept at the end of a digest for the "…and N more" block.
 const MORE_BYTES: usize = 60;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = payload(ctx, out);
-    http::deliver(ctx.client.post(url.expose()).json(&body), ctx.timeout).await
+/// A `kind = "teams"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Teams {
+    /// The Workflows trigger URL (its `sig` parameter is the key).
+    pub url: Secret,
+}
+
+impl Kind for Teams {
+    const NAME: &'static str = "teams";
+    type Keys = UrlKeys;
+
+    fn build(keys: UrlKeys, loader: &mut impl Loader) -> Option<Teams> {
+        keys.required(loader).map(|url| Teams { url })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.url]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let body = payload(ctx, out);
+        http::deliver(ctx.client.post(self.url.expose()).json(&body), ctx.timeout).await
+    }
 }
 
 fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {

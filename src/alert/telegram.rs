@@ -18,29 +18,92 @@
 //! [`super::Sink::send`] scrubs it from a description that echoes it.
 
 use reqwest::StatusCode;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::markup::{html as esc, safe_url, truncate};
 use super::message::{HitSummary, Message};
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, plain_url};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Our bound on a message, in UTF-16 code units (how Telegram counts), with
 /// markup: well under the 4,096 Telegram allows for the parsed text.
 const TEXT_UNITS: usize = 4000;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    api_url: &url::Url,
-    token: &Secret,
-    chat_id: &str,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let url = method_url(api_url, token, "sendMessage")?;
-    let text = fit(&ctx.text(out, esc, layout), TEXT_UNITS);
-    let body = payload(chat_id, &text);
-    let answer = http::send(ctx.client.post(url).json(&body), ctx.timeout).await?;
-    judge(answer)
+/// Where the Bot API is unless `api_url` says otherwise.
+const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+/// A `kind = "telegram"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Telegram {
+    /// The Bot API's base URL (a local Bot API server or a proxy may have a path).
+    pub api_url: url::Url,
+    /// The bot's token.
+    pub token: Secret,
+    /// A chat id (`-1001234567890`) or a public channel's name (`@channelname`).
+    pub chat_id: String,
+}
+
+/// The keys of a `kind = "telegram"` entry.
+#[derive(Debug, Deserialize)]
+pub struct TelegramKeys {
+    /// The bot's token, usually `${TELEGRAM_BOT_TOKEN}`.
+    token: Option<String>,
+    /// A file holding the token instead.
+    token_file: Option<String>,
+    /// The chat: a number, or `"@channelname"`.
+    chat_id: Option<ChatId>,
+    /// The Bot API's base URL; `https://api.telegram.org` when absent.
+    api_url: Option<String>,
+}
+
+/// A chat id as the file may write it: a string, or a whole number without quotes.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ChatId {
+    String(String),
+    Int(i64),
+}
+
+impl Kind for Telegram {
+    const NAME: &'static str = "telegram";
+    type Keys = TelegramKeys;
+
+    fn build(keys: TelegramKeys, loader: &mut impl Loader) -> Option<Telegram> {
+        let api_url = match keys.api_url.as_deref() {
+            None => url::Url::parse(DEFAULT_API_URL).ok(),
+            Some(u) => plain_url(loader, "api_url", Some(u)),
+        };
+        let chat_id = match keys.chat_id {
+            Some(ChatId::Int(n)) => Some(n.to_string()),
+            Some(ChatId::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => {
+                loader.error(
+                    "chat_id",
+                    "is required for kind \"telegram\": a chat id such as -1001234567890 or \"@channelname\"".into(),
+                );
+                None
+            }
+        };
+        let token = loader.secret("token", keys.token.as_deref(), keys.token_file.as_deref(), true);
+        Some(Telegram {
+            api_url: api_url?,
+            token: token??,
+            chat_id: chat_id?,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.token]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let url = method_url(&self.api_url, &self.token, "sendMessage")?;
+        let text = fit(&ctx.text(out, esc, layout), TEXT_UNITS);
+        let body = payload(&self.chat_id, &text);
+        let answer = http::send(ctx.client.post(url).json(&body), ctx.timeout).await?;
+        judge(answer)
+    }
 }
 
 /// `{api_url}/bot{token}/{method}`, keeping any path the API URL has (a
