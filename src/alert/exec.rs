@@ -37,10 +37,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::Notify;
 
-use super::markup::{plain as esc, safe_url};
-use super::message::Message;
+use super::layout::{self, Budget};
+use super::markup::{Plain, safe_url};
 use super::kind::{Kind, Loader};
-use super::{Accepted, Outgoing, SendContext, SendError, Secret, ntfy, webhook};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, webhook};
 
 /// Most of the command's error output quoted in an error, in characters.
 const TAIL_CHARS: usize = 300;
@@ -301,14 +301,12 @@ fn environment(ctx: &SendContext<'_>, out: &Outgoing) -> Vec<(&'static str, Stri
         ("NEWSHOUND_LANGUAGE", field(|h| h.language.clone())),
         ("NEWSHOUND_TOPICS", field(|h| h.topics.join(","))),
         ("NEWSHOUND_SCORE", field(|h| h.score.to_string())),
-        ("NEWSHOUND_TEXT", ctx.text(out, esc, layout)),
+        (
+            "NEWSHOUND_TEXT",
+            ctx.text::<Plain>(out, |m| layout::message::<Plain>(m, Budget::UNLIMITED)),
+        ),
         ("NEWSHOUND_COUNT", out.message.hits().len().to_string()),
     ]
-}
-
-/// The built-in text: the heading, then what ntfy shows under its title.
-fn layout(m: &Message) -> String {
-    format!("{}\n{}", esc(&m.heading()), ntfy::layout(m))
 }
 
 #[cfg(test)]

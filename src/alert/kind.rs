@@ -7,14 +7,16 @@
 //! files, and reports every problem with file, line and field; it knows no
 //! kind. A kind knows no file: it sees its keys and a [`Loader`].
 
+use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Visitor};
 
 use super::spec::Secret;
-use super::{Accepted, Outgoing, SendContext, SendError};
+use super::{Accepted, Outgoing, SendContext, SendError, http};
 
 /// One kind of alert. Adding a chat service is one file with an
 /// implementation of this, and one line in [`super::Target`]'s list.
@@ -77,10 +79,77 @@ pub(crate) struct UrlKeys {
     pub url_file: Option<String>,
 }
 
-impl UrlKeys {
-    /// The URL, required: see [`webhook_url`].
-    pub fn required(self, loader: &mut impl Loader) -> Option<Secret> {
-        webhook_url(loader, self.url.as_deref(), self.url_file.as_deref())
+/// A chat service whose only setting is its webhook URL, to which each
+/// message is posted as JSON. Its kind is [`UrlOnly`] of it.
+pub(crate) trait UrlService {
+    /// Its `kind = "..."` in `[[alert]]`.
+    const NAME: &'static str;
+
+    /// The JSON body of one message.
+    fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> serde_json::Value;
+
+    /// Where a message is posted: the configured URL, unless the service
+    /// wants more of it.
+    fn endpoint(url: &Secret) -> Result<url::Url, SendError> {
+        url::Url::parse(url.expose()).map_err(|_| SendError::Permanent {
+            // The URL is not quoted: it holds the webhook's token.
+            reason: "the webhook URL is not a valid URL".into(),
+        })
+    }
+}
+
+/// The settings of a kind whose only setting is its webhook URL (`url` or
+/// `url_file`): Mattermost, Teams, Discord. `S` is the service.
+pub struct UrlOnly<S> {
+    /// The webhook's URL; it carries the service's key, so it is a secret.
+    pub url: Secret,
+    service: PhantomData<fn() -> S>,
+}
+
+impl<S> UrlOnly<S> {
+    pub fn new(url: Secret) -> Self {
+        UrlOnly {
+            url,
+            service: PhantomData,
+        }
+    }
+}
+
+// By hand: derived, these would ask `S`, a marker, to be Debug, Clone and PartialEq too.
+impl<S> fmt::Debug for UrlOnly<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UrlOnly").field("url", &self.url).finish()
+    }
+}
+
+impl<S> Clone for UrlOnly<S> {
+    fn clone(&self) -> Self {
+        UrlOnly::new(self.url.clone())
+    }
+}
+
+impl<S> PartialEq for UrlOnly<S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.url == other.url
+    }
+}
+
+impl<S: UrlService> Kind for UrlOnly<S> {
+    const NAME: &'static str = S::NAME;
+    type Keys = UrlKeys;
+
+    fn build(keys: UrlKeys, loader: &mut impl Loader) -> Option<Self> {
+        webhook_url(loader, keys.url.as_deref(), keys.url_file.as_deref()).map(UrlOnly::new)
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.url]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let endpoint = S::endpoint(&self.url)?;
+        let body = S::payload(ctx, out);
+        http::deliver(ctx.client.post(endpoint).json(&body), ctx.timeout).await
     }
 }
 

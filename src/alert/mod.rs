@@ -13,6 +13,7 @@
 
 pub mod dispatch;
 pub mod kind;
+pub mod layout;
 pub mod markup;
 pub mod message;
 pub mod plan;
@@ -254,14 +255,13 @@ impl SendContext<'_> {
     /// one, else `layout`. A template that fails at delivery (it passed
     /// `check`, so this is rare) falls back to the layout rather than
     /// losing the alert.
-    pub fn text(
+    pub fn text<M: markup::Markup>(
         &self,
         out: &Outgoing,
-        escape: template::Escape,
         layout: impl FnOnce(&Message) -> String,
     ) -> String {
         if let (Some(source), Message::One(hit)) = (&self.spec.template, &out.message) {
-            match template::render(source, hit, &self.spec.name, escape) {
+            match template::render(source, hit, &self.spec.name, M::text) {
                 Ok(text) if !text.is_empty() => return text,
                 Ok(_) => {
                     tracing::warn!(alert = %self.spec.name, "template rendered nothing; using the built-in layout")

@@ -13,7 +13,8 @@
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 
-use super::markup::{plain as esc, safe_url, truncate_bytes};
+use super::layout::{self, Budget};
+use super::markup::{Plain, safe_url, truncate_bytes};
 use super::message::Message;
 use super::kind::{Kind, Loader, webhook_url};
 use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
@@ -90,7 +91,7 @@ async fn post(ntfy: &Ntfy, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Acce
         priority,
         tags,
     } = ntfy;
-    let body = truncate_bytes(&ctx.text(out, esc, layout), BODY_BYTES);
+    let body = truncate_bytes(&ctx.text::<Plain>(out, built_in), BODY_BYTES);
     let tags = if tags.is_empty() {
         DEFAULT_TAG.to_string()
     } else {
@@ -135,41 +136,15 @@ fn first_url(m: &Message) -> Option<String> {
 
 /// The built-in body, plain text. The title is in the `Title` header and
 /// the article behind `Click`; the URL is repeated at the end for copying.
-pub(super) fn layout(m: &Message) -> String {
+fn built_in(m: &Message) -> String {
     match m {
         Message::One(h) => {
-            let mut text = h.facts(esc);
-            if let Some(m) = h.matched(esc) {
-                text.push_str(&format!("\n{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("\n\n{}", esc(&h.snippet)));
-            }
-            if let Some(u) = safe_url(h.url.as_deref()) {
-                text.push_str(&format!("\n\n{u}"));
-            }
-            text
+            let url = safe_url(h.url.as_deref())
+                .map(|u| format!("\n\n{u}"))
+                .unwrap_or_default();
+            layout::details::<Plain>(h, Budget::bytes(BODY_BYTES).after(&url)) + &url
         }
-        Message::Digest(_) => {
-            let (listed, rest) = m.listed();
-            let mut text = String::from("Rate limit reached; folded into one message.");
-            for h in listed {
-                text.push_str(&format!(
-                    "\n\n• {}\n  {} · {} · {:.1}",
-                    esc(&h.title),
-                    esc(&h.feed),
-                    esc(&h.language),
-                    h.score
-                ));
-                if let Some(u) = safe_url(h.url.as_deref()) {
-                    text.push_str(&format!("\n  {u}"));
-                }
-            }
-            if rest > 0 {
-                text.push_str(&format!("\n\n…and {rest} more (newshound hits list)"));
-            }
-            text
-        }
+        Message::Digest(_) => layout::digest::<Plain>(m, Budget::bytes(BODY_BYTES)),
     }
 }
 

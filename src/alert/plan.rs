@@ -260,10 +260,9 @@ mod tests {
     use super::*;
     use crate::store::OutboxState;
 
+    /// A fixed start, so that every time in a test is exact.
     fn t0() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::from_timestamp(1_777_636_800, 0).expect("in range")
     }
 
     fn secs(n: i64) -> chrono::Duration {

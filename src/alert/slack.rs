@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::kind::{Kind, Loader, webhook_url};
-use super::markup::{safe_url, slack as esc, truncate};
-use super::message::Message;
+use super::layout::{self, Budget};
+use super::markup::{Markup, Mrkdwn, truncate};
 use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// A section block's text may hold 3,000 characters; the same bound keeps
@@ -67,10 +67,11 @@ impl Kind for Slack {
 }
 
 fn payload(ctx: &SendContext<'_>, blocks: bool, out: &Outgoing) -> Value {
-    let text = truncate(&ctx.text(out, esc, layout), TEXT_CHARS);
+    let built_in = |m: &_| layout::message::<Mrkdwn>(m, Budget::chars(TEXT_CHARS));
+    let text = truncate(&ctx.text::<Mrkdwn>(out, built_in), TEXT_CHARS);
     let mut body = if blocks {
         json!({
-            "text": esc(&out.message.heading()),
+            "text": Mrkdwn::text(&out.message.heading()),
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": text}},
                 {"type": "context", "elements": [
@@ -85,47 +86,4 @@ fn payload(ctx: &SendContext<'_>, blocks: bool, out: &Outgoing) -> Value {
         body["username"] = json!(name);
     }
     body
-}
-
-fn link(url: Option<&str>, title: &str) -> String {
-    match safe_url(url) {
-        Some(u) => format!("<{u}|{}>", esc(title)),
-        None => esc(title),
-    }
-}
-
-/// The built-in layout, in mrkdwn.
-pub(super) fn layout(m: &Message) -> String {
-    match m {
-        Message::One(h) => {
-            let mut text = format!("*{}*\n{}", link(h.url.as_deref(), &h.title), h.facts(esc));
-            if let Some(m) = h.matched(esc) {
-                text.push_str(&format!("\n{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("\n> {}", esc(&h.snippet)));
-            }
-            text
-        }
-        Message::Digest(_) => {
-            let (listed, rest) = m.listed();
-            let mut text = format!(
-                "*{}* (rate limit reached; folded into one message)",
-                esc(&m.heading())
-            );
-            for h in listed {
-                text.push_str(&format!(
-                    "\n• {} — {} · {} · {:.1}",
-                    link(h.url.as_deref(), &h.title),
-                    esc(&h.feed),
-                    esc(&h.language),
-                    h.score
-                ));
-            }
-            if rest > 0 {
-                text.push_str(&format!("\n…and {rest} more (`newshound hits list`)"));
-            }
-            text
-        }
-    }
 }
