@@ -206,65 +206,6 @@ impl AlertValidator<'_> {
         })
     }
 
-    /// A secret given inline (usually as `${VAR}`) or as `KEY_file`.
-    /// `Some(Some(_))` when present, `Some(None)` when absent and optional,
-    /// `None` on an error (already reported).
-    fn secret(
-        &mut self,
-        at: &Entry<'_, '_>,
-        key: &str,
-        inline: Option<&str>,
-        file: Option<&str>,
-        required: bool,
-    ) -> Option<Option<Secret>> {
-        let file_key = format!("{key}_file");
-        match (inline, file) {
-            (Some(_), Some(_)) => {
-                self.error(at, &file_key, format!("give {key} or {file_key}, not both"));
-                None
-            }
-            (Some(value), None) if value.trim().is_empty() => {
-                self.error(
-                    at,
-                    key,
-                    "is empty (if it comes from ${VAR}, the variable is set but empty)",
-                );
-                None
-            }
-            (Some(value), None) => Some(Some(Secret::new(value.trim()))),
-            (None, Some(path)) => {
-                let path = resolve(self.base, path);
-                match std::fs::read_to_string(&path) {
-                    Ok(text) if text.trim().is_empty() => {
-                        self.error(at, &file_key, format!("{} is empty", path.display()));
-                        None
-                    }
-                    Ok(text) => Some(Some(Secret::new(text.trim()))),
-                    Err(e) => {
-                        self.error(
-                            at,
-                            &file_key,
-                            format!("cannot read {}: {e}", path.display()),
-                        );
-                        None
-                    }
-                }
-            }
-            (None, None) if required => {
-                self.error(
-                    at,
-                    key,
-                    format!(
-                        "is required for kind {:?} (or {file_key} naming a file that holds it)",
-                        at.kind
-                    ),
-                );
-                None
-            }
-            (None, None) => Some(None),
-        }
-    }
-
     fn duration(
         &mut self,
         at: &Entry<'_, '_>,
@@ -363,7 +304,46 @@ impl Loader for KindLoader<'_, '_, '_, '_, '_> {
         file: Option<&str>,
         required: bool,
     ) -> Option<Option<Secret>> {
-        self.validator.secret(self.at, key, inline, file, required)
+        let file_key = format!("{key}_file");
+        match (inline, file) {
+            (Some(_), Some(_)) => {
+                self.error(&file_key, format!("give {key} or {file_key}, not both"));
+                None
+            }
+            (Some(value), None) if value.trim().is_empty() => {
+                self.error(
+                    key,
+                    "is empty (if it comes from ${VAR}, the variable is set but empty)".into(),
+                );
+                None
+            }
+            (Some(value), None) => Some(Some(Secret::new(value.trim()))),
+            (None, Some(path)) => {
+                let path = self.path(path);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) if text.trim().is_empty() => {
+                        self.error(&file_key, format!("{} is empty", path.display()));
+                        None
+                    }
+                    Ok(text) => Some(Some(Secret::new(text.trim()))),
+                    Err(e) => {
+                        self.error(&file_key, format!("cannot read {}: {e}", path.display()));
+                        None
+                    }
+                }
+            }
+            (None, None) if required => {
+                let kind = self.at.kind;
+                self.error(
+                    key,
+                    format!(
+                        "is required for kind {kind:?} (or {file_key} naming a file that holds it)"
+                    ),
+                );
+                None
+            }
+            (None, None) => Some(None),
+        }
     }
 
     fn path(&self, value: &str) -> PathBuf {
