@@ -1,11 +1,11 @@
 //! What an alert kind is made of, and what it may ask of the configuration
 //! loader. Each kind (one file: `slack.rs`, `matrix.rs`, ...) implements
-//! [`Kind`]: its name in `kind = "..."`, the keys it reads, how they are
+//! `Kind`: its name in `kind = "..."`, the keys it reads, how they are
 //! checked, its secrets and how it sends. [`super::Target`] lists the kinds.
 //!
 //! The loader (`config`) reads the file, the common keys and the secrets'
 //! files, and reports every problem with file, line and field; it knows no
-//! kind. A kind knows no file: it sees its keys and a [`Loader`].
+//! kind. A kind knows no file: it sees its keys and a `Loader`.
 
 use std::fmt;
 use std::future::Future;

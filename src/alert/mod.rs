@@ -9,7 +9,7 @@
 //! escaped for its markup, with mentions defused; no secret (webhook URL,
 //! token, signing key) appears in a log line or a stored error. This module
 //! does not read configuration files: `config` loads `[[alert]]` entries
-//! and hands each kind its keys through [`kind::Loader`].
+//! and hands each kind its keys through `kind::Loader`.
 
 pub mod dispatch;
 pub mod kind;

@@ -8,7 +8,7 @@
 //! Header values are bytes the HTTP library checks: line breaks are
 //! removed, and a value that is not ASCII goes as RFC 2047 encoded-words
 //! (`=?UTF-8?B?...?=`), which ntfy decodes. A body over 4,096 bytes would
-//! become an attachment, so ours stays under [`BODY_BYTES`].
+//! become an attachment, so ours stays under `BODY_BYTES`.
 
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
@@ -34,7 +34,7 @@ pub struct Ntfy {
     pub token: Option<Secret>,
     /// `X-Priority`, 1 (min) to 5 (max); the server's default when absent.
     pub priority: Option<u8>,
-    /// Emoji short codes; [`DEFAULT_TAG`] when empty.
+    /// Emoji short codes; `DEFAULT_TAG` when empty.
     pub tags: Vec<String>,
 }
 

@@ -7,7 +7,7 @@
 //! unknown or unclosed one, so every piece of feed text goes through
 //! [`markup::html`](super::markup::html) and the layout writes the tags.
 //! A text may hold 4,096 characters after entity parsing; we stay under
-//! [`TEXT_UNITS`] counting the markup too, so no message is refused for length.
+//! `TEXT_UNITS` counting the markup too, so no message is refused for length.
 //!
 //! Telegram answers `{"ok": true, "result": {...}}`; a refusal is
 //! `{"ok": false, "error_code": N, "description": "...", "parameters":
