@@ -5,6 +5,7 @@
 
 pub mod alert;
 pub mod api;
+pub mod backoff;
 pub mod classify;
 pub mod cli;
 pub mod clock;
@@ -20,5 +21,14 @@ pub mod pipeline;
 pub mod store;
 pub mod topic;
 pub mod views;
+
+/// How newshound names itself to the servers it talks to (feeds and chat
+/// services alike), so their operators know who is asking: program, version
+/// and where to read about it. `[poll] user_agent` overrides it for feeds.
+pub const USER_AGENT: &str = concat!(
+    "newshound/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/newshound/newshound)"
+);
 
 pub use model::{AlertStatus, Classification, Hit, Item, LanguageGuess, TermHit, TopicResult};

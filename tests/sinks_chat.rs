@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use common::alerting::{HOSTILE_TITLE, digest, hit, one, sink, spec};
 use common::receiver::{Receiver, Reply};
+use newshound::alert::discord::Discord;
+use newshound::alert::matrix::Matrix;
+use newshound::alert::mattermost::Mattermost;
+use newshound::alert::teams::Teams;
 use newshound::alert::{Outgoing, SendError, Sink};
-use newshound::config::{AlertTarget, Secret};
+use newshound::alert::{Secret, Target};
 use serde_json::Value;
 
 /// What hostile feed text must never reach a Markdown target as.
@@ -94,10 +98,8 @@ async fn judged_without_secret(r: &Receiver, s: &Sink, secret: &str) {
 
 // ---- Discord ----
 
-fn discord(r: &Receiver, path: &str) -> AlertTarget {
-    AlertTarget::Discord {
-        url: Secret::new(r.url(path)),
-    }
+fn discord(r: &Receiver, path: &str) -> Target {
+    Target::Discord(Discord::new(Secret::new(r.url(path))))
 }
 
 const DISCORD_PATH: &str = "/api/webhooks/123/SECRETTOKEN";
@@ -248,10 +250,8 @@ async fn discord_answers_are_judged_without_the_token() {
 
 const MATTERMOST_PATH: &str = "/hooks/SECRETTOKENxyz";
 
-fn mattermost(r: &Receiver) -> AlertTarget {
-    AlertTarget::Mattermost {
-        url: Secret::new(r.url(MATTERMOST_PATH)),
-    }
+fn mattermost(r: &Receiver) -> Target {
+    Target::Mattermost(Mattermost::new(Secret::new(r.url(MATTERMOST_PATH))))
 }
 
 #[tokio::test]
@@ -334,10 +334,10 @@ async fn mattermost_answers_are_judged_without_the_token() {
 
 const TEAMS_PATH: &str = "/workflows/abc/triggers/manual/paths/invoke";
 
-fn teams(r: &Receiver) -> AlertTarget {
-    AlertTarget::Teams {
-        url: Secret::new(r.url(&format!("{TEAMS_PATH}?api-version=1&sig=SECRETSIG"))),
-    }
+fn teams(r: &Receiver) -> Target {
+    Target::Teams(Teams::new(Secret::new(
+        r.url(&format!("{TEAMS_PATH}?api-version=1&sig=SECRETSIG")),
+    )))
 }
 
 #[tokio::test]
@@ -415,6 +415,29 @@ async fn teams_posts_an_adaptive_card() {
     );
 }
 
+/// Teams' clients show the backslash of an escape Teams does not need, so
+/// only what its Markdown reads is escaped.
+#[tokio::test]
+async fn teams_escapes_only_what_teams_reads() {
+    let r = Receiver::start().await;
+    let mut h = hit("h1", "Spy ring (again): 3-2 win! *Really*");
+    h.feed = "Feed: News-Wire (EN)!".into();
+    sink(spec("team", teams(&r)))
+        .send(&one("d1", h))
+        .await
+        .expect("sent");
+    let card = &r.received()[0].json()["attachments"][0]["content"];
+    let title = card["body"][0]["text"].as_str().unwrap();
+    assert!(
+        title.starts_with("[Spy ring (again): 3-2 win! \\*Really\\*]("),
+        "{title}"
+    );
+    assert_eq!(
+        card["body"][1]["facts"][0]["value"],
+        "Feed: News-Wire (EN)!"
+    );
+}
+
 #[tokio::test]
 async fn teams_has_no_link_without_a_safe_url() {
     let r = Receiver::start().await;
@@ -489,12 +512,12 @@ async fn teams_answers_are_judged_without_the_signature() {
 const ROOM_PATH: &str = "/_matrix/client/v3/rooms/%21abc%3Aexample.org/send/m.room.message";
 const TOKEN: &str = "syt_SECRETTOKEN_abc";
 
-fn matrix(r: &Receiver, prefix: &str) -> AlertTarget {
-    AlertTarget::Matrix {
+fn matrix(r: &Receiver, prefix: &str) -> Target {
+    Target::Matrix(Matrix {
         homeserver: url::Url::parse(&r.url(prefix)).unwrap(),
         room: "!abc:example.org".into(),
         token: Secret::new(TOKEN),
-    }
+    })
 }
 
 #[tokio::test]

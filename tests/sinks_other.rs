@@ -9,20 +9,24 @@ use std::time::{Duration, Instant};
 use common::alerting::{HOSTILE_TITLE, digest, hit, one, sink, spec};
 use common::receiver::{Receiver, Reply};
 use hmac::{Hmac, KeyInit, Mac};
+use newshound::alert::exec::Exec;
+use newshound::alert::ntfy::Ntfy;
+use newshound::alert::telegram::Telegram;
+use newshound::alert::webhook::Webhook;
 use newshound::alert::{Event, SendError};
-use newshound::config::{AlertTarget, Secret};
+use newshound::alert::{Secret, Target};
 use serde_json::json;
 use sha2::Sha256;
 
 const TOKEN: &str = "123456:SECRETTOKEN-abc";
 const TELEGRAM_OK: &str = r#"{"ok":true,"result":{"message_id":7}}"#;
 
-fn telegram(r: &Receiver, base: &str, chat_id: &str) -> AlertTarget {
-    AlertTarget::Telegram {
+fn telegram(r: &Receiver, base: &str, chat_id: &str) -> Target {
+    Target::Telegram(Telegram {
         api_url: url::Url::parse(&r.url(base)).unwrap(),
         token: Secret::new(TOKEN),
         chat_id: chat_id.to_string(),
-    }
+    })
 }
 
 fn twenty() -> Vec<newshound::model::Hit> {
@@ -167,11 +171,11 @@ async fn telegram_answers_are_judged_by_ok_and_the_token_stays_out_of_errors() {
     drop(closed);
     let s = sink(spec(
         "tg",
-        AlertTarget::Telegram {
+        Target::Telegram(Telegram {
             api_url: url::Url::parse(&format!("http://{addr}")).unwrap(),
             token: Secret::new(TOKEN),
             chat_id: "42".into(),
-        },
+        }),
     ));
     let e = s.send(&out).await.unwrap_err();
     assert!(matches!(e, SendError::Retry { .. }), "{e:?}");
@@ -202,13 +206,13 @@ async fn telegram_template_output_is_escaped_and_kept_within_the_limit() {
 
 // -------------------------------------------------------------------- ntfy
 
-fn ntfy(r: &Receiver, token: Option<&str>, priority: Option<u8>, tags: &[&str]) -> AlertTarget {
-    AlertTarget::Ntfy {
+fn ntfy(r: &Receiver, token: Option<&str>, priority: Option<u8>, tags: &[&str]) -> Target {
+    Target::Ntfy(Ntfy {
         url: Secret::new(r.url("/newshound-SECRETTOPIC")),
         token: token.map(Secret::new),
         priority,
         tags: tags.iter().map(|t| t.to_string()).collect(),
-    }
+    })
 }
 
 /// Decodes a header of RFC 2047 `B` encoded-words as ntfy does (Go's
@@ -333,11 +337,11 @@ async fn ntfy_failures_are_judged_and_keep_the_topic_secret() {
 
 // ----------------------------------------------------------------- webhook
 
-fn webhook(r: &Receiver, secret: Option<&str>) -> AlertTarget {
-    AlertTarget::Webhook {
+fn webhook(r: &Receiver, secret: Option<&str>) -> Target {
+    Target::Webhook(Webhook {
         url: Secret::new(r.url("/hooks/SECRETHOOK")),
         secret: secret.map(Secret::new),
-    }
+    })
 }
 
 fn hmac_hex(key: &str, body: &[u8]) -> String {
@@ -432,8 +436,8 @@ async fn webhook_test_event_carries_its_hit_and_failures_are_judged() {
 
 // -------------------------------------------------------------------- exec
 
-fn exec(script: &str, dir: &Path) -> AlertTarget {
-    AlertTarget::Exec {
+fn exec(script: &str, dir: &Path) -> Target {
+    Target::Exec(Exec {
         command: vec![
             "sh".into(),
             "-c".into(),
@@ -441,7 +445,7 @@ fn exec(script: &str, dir: &Path) -> AlertTarget {
             "sh".into(),
             dir.display().to_string(),
         ],
-    }
+    })
 }
 
 /// Writes its standard input and each NEWSHOUND_ variable to files in `$1`.
@@ -613,9 +617,9 @@ async fn exec_of_a_missing_or_unrunnable_program_fails_for_good() {
     let missing = dir.path().join("no-such-notifier");
     let s = sink(spec(
         "cmd",
-        AlertTarget::Exec {
+        Target::Exec(Exec {
             command: vec![missing.display().to_string(), "--quiet".into()],
-        },
+        }),
     ));
     let e = s.send(&one("d1", hit("h1", "t"))).await.unwrap_err();
     assert!(matches!(e, SendError::Permanent { .. }), "{e:?}");
@@ -626,9 +630,9 @@ async fn exec_of_a_missing_or_unrunnable_program_fails_for_good() {
     std::fs::write(&plain, "not a program").unwrap();
     let s = sink(spec(
         "cmd",
-        AlertTarget::Exec {
+        Target::Exec(Exec {
             command: vec![plain.display().to_string()],
-        },
+        }),
     ));
     let e = s.send(&one("d1", hit("h1", "t"))).await.unwrap_err();
     assert!(matches!(e, SendError::Permanent { .. }), "{e:?}");
@@ -636,9 +640,9 @@ async fn exec_of_a_missing_or_unrunnable_program_fails_for_good() {
 
     let s = sink(spec(
         "cmd",
-        AlertTarget::Exec {
+        Target::Exec(Exec {
             command: vec!["newshound-no-such-program-in-path".into()],
-        },
+        }),
     ));
     let e = s.send(&one("d1", hit("h1", "t"))).await.unwrap_err();
     assert!(matches!(e, SendError::Permanent { .. }), "{e:?}");

@@ -5,13 +5,14 @@ mod common;
 use common::alerting::{HOSTILE_TITLE, digest, hit, one, sink, spec};
 use common::receiver::{Receiver, Reply};
 use newshound::alert::SendError;
-use newshound::config::{AlertTarget, Secret};
+use newshound::alert::slack::Slack;
+use newshound::alert::{Secret, Target};
 
-fn slack(r: &Receiver, blocks: bool) -> AlertTarget {
-    AlertTarget::Slack {
+fn slack(r: &Receiver, blocks: bool) -> Target {
+    Target::Slack(Slack {
         url: Secret::new(r.url("/services/T000/B000/SECRETTOKEN")),
         blocks,
-    }
+    })
 }
 
 #[tokio::test]
@@ -112,10 +113,10 @@ async fn answers_are_judged_and_secrets_kept_out_of_errors() {
     drop(closed);
     let s = sink(spec(
         "team",
-        AlertTarget::Slack {
+        Target::Slack(Slack {
             url: Secret::new(format!("http://{addr}/services/SECRETTOKEN")),
             blocks: false,
-        },
+        }),
     ));
     let e = s.send(&out).await.unwrap_err();
     assert!(matches!(e, SendError::Retry { .. }), "{e:?}");

@@ -5,10 +5,11 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::markup::{markdown as esc, markdown_link, safe_url, truncate};
+use super::layout::{self, Budget, fit};
+use super::markup::{Markdown, Markup, safe_url, truncate};
 use super::message::{HitSummary, Message};
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{UrlOnly, UrlService};
+use super::{Outgoing, SendContext, SendError, Secret};
 
 /// Discord's own limits, in characters.
 const CONTENT_CHARS: usize = 2000;
@@ -18,23 +19,42 @@ const FIELD_VALUE_CHARS: usize = 1024;
 /// Title, description, field names and values and footer together.
 const EMBED_CHARS: usize = 6000;
 const USERNAME_CHARS: usize = 80;
-/// Room kept at the end of a digest's description for the "…and N more" line.
-const MORE_CHARS: usize = 60;
 const FOOTER: &str = "newshound";
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let Some(endpoint) = with_wait(url.expose()) else {
-        // The URL is not quoted: it holds the webhook's token.
-        return Err(SendError::Permanent {
-            reason: "the webhook URL is not a valid URL".into(),
+/// A `kind = "discord"` alert: the webhook's URL (it carries the token;
+/// `?thread_id=` is kept).
+pub type Discord = UrlOnly<Webhook>;
+
+/// Discord's webhooks.
+pub struct Webhook;
+
+impl UrlService for Webhook {
+    const NAME: &'static str = "discord";
+
+    fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
+        let mut body = json!({
+            "embeds": [embed(&out.message)],
+            // Nothing in an alert is meant to ping anyone, whatever slips through escaping.
+            "allowed_mentions": {"parse": []},
         });
-    };
-    let body = payload(ctx, out);
-    http::deliver(ctx.client.post(endpoint).json(&body), ctx.timeout).await
+        // The built-in layout is the embed, so only a template yields text; the
+        // embed stays either way to carry the facts and the link.
+        let custom = ctx.text::<Markdown>(out, |_| String::new());
+        if !custom.is_empty() {
+            body["content"] = json!(truncate(&custom, CONTENT_CHARS));
+        }
+        if let Some(name) = &ctx.spec.username {
+            body["username"] = json!(truncate(name, USERNAME_CHARS));
+        }
+        body
+    }
+
+    fn endpoint(url: &Secret) -> Result<url::Url, SendError> {
+        with_wait(url.expose()).ok_or_else(|| SendError::Permanent {
+            // The URL is not quoted: it holds the webhook's token.
+            reason: "the webhook URL is not a valid URL".into(),
+        })
+    }
 }
 
 /// The webhook URL with `wait=true`: without it Discord answers `204` before
@@ -54,24 +74,6 @@ fn with_wait(url: &str) -> Option<url::Url> {
     Some(u)
 }
 
-fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
-    let mut body = json!({
-        "embeds": [embed(&out.message)],
-        // Nothing in an alert is meant to ping anyone, whatever slips through escaping.
-        "allowed_mentions": {"parse": []},
-    });
-    // The built-in layout is the embed, so only a template yields text; the
-    // embed stays either way to carry the facts and the link.
-    let custom = ctx.text(out, esc, |_| String::new());
-    if !custom.is_empty() {
-        body["content"] = json!(truncate(&custom, CONTENT_CHARS));
-    }
-    if let Some(name) = &ctx.spec.username {
-        body["username"] = json!(truncate(name, USERNAME_CHARS));
-    }
-    body
-}
-
 /// The built-in layout: one embed.
 fn embed(m: &Message) -> Value {
     match m {
@@ -83,12 +85,13 @@ fn embed(m: &Message) -> Value {
 fn hit_embed(h: &HitSummary) -> Value {
     // Discord renders a subset of markdown in embed titles, so the title is
     // escaped like the rest rather than sent as plain text.
-    let title = fit(&h.title, TITLE_CHARS, esc);
+    let title = fit::<Markdown>(&h.title, Budget::chars(TITLE_CHARS));
     let fields = [
         ("Feed", field_value(&h.feed)),
         ("Language", field_value(&h.language)),
         ("Topic", field_value(&h.topic_line())),
     ];
+    let chars = |s: &str| s.chars().count();
     let used = chars(&title)
         + chars(FOOTER)
         + fields
@@ -120,49 +123,16 @@ fn hit_embed(h: &HitSummary) -> Value {
 fn describe(h: &HitSummary, budget: usize) -> String {
     let mut text = String::new();
     if !h.terms.is_empty() {
-        text = format!(
-            "**Matched:** {}",
-            fit(&h.terms.join(", "), FIELD_VALUE_CHARS, esc)
-        );
+        let terms = fit::<Markdown>(&h.terms.join(", "), Budget::chars(FIELD_VALUE_CHARS));
+        text = format!("{} {terms}", Markdown::bold("Matched:"));
     }
-    if !h.snippet.is_empty() {
-        let room = budget.saturating_sub(chars(&text) + "\n> ".len());
-        let snippet = fit(&h.snippet, room, esc);
-        if !snippet.is_empty() {
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            text.push_str("> ");
-            text.push_str(&snippet);
-        }
-    }
-    text
+    text += &layout::snippet::<Markdown>(h, Budget::chars(budget).after(&text));
+    // Without a matched line the quote is the first line.
+    text.trim_start_matches('\n').to_string()
 }
 
 fn digest_embed(m: &Message) -> Value {
-    let (listed, mut rest) = m.listed();
-    let mut description = String::new();
-    for (i, h) in listed.iter().enumerate() {
-        let line = format!(
-            "• {} — {} · {} · {:.1}",
-            markdown_link(h.url.as_deref(), &h.title),
-            esc(&h.feed),
-            esc(&h.language),
-            h.score
-        );
-        // Long URLs could overflow the description; what does not fit is counted instead.
-        if chars(&description) + chars(&line) + 1 > DESCRIPTION_CHARS - MORE_CHARS {
-            rest += listed.len() - i;
-            break;
-        }
-        if !description.is_empty() {
-            description.push('\n');
-        }
-        description.push_str(&line);
-    }
-    if rest > 0 {
-        description.push_str(&format!("\n…and {rest} more (`newshound hits list`)"));
-    }
+    let description = layout::digest_body::<Markdown>(m, Budget::chars(DESCRIPTION_CHARS));
     let mut e = json!({
         "title": m.heading(),
         "description": description,
@@ -179,36 +149,8 @@ fn field_value(raw: &str) -> String {
     if raw.trim().is_empty() {
         "—".to_string()
     } else {
-        fit(raw, FIELD_VALUE_CHARS, esc)
+        fit::<Markdown>(raw, Budget::chars(FIELD_VALUE_CHARS))
     }
-}
-
-/// `raw` escaped with `escape`, in at most `max` characters. The raw text is
-/// shortened before escaping, so that no escape is cut in half.
-fn fit(raw: &str, max: usize, escape: fn(&str) -> String) -> String {
-    let whole = escape(raw);
-    if chars(&whole) <= max {
-        return whole;
-    }
-    if max == 0 {
-        return String::new();
-    }
-    // Escaping can double a text, so how much raw text fits is searched
-    // for: the longest cut whose escaped form fits (a bare `…` always does).
-    let (mut lo, mut hi) = (0, raw.chars().count());
-    while lo + 1 < hi {
-        let mid = (lo + hi) / 2;
-        if chars(&escape(&truncate(raw, mid))) <= max {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    escape(&truncate(raw, lo))
-}
-
-fn chars(s: &str) -> usize {
-    s.chars().count()
 }
 
 fn timestamp(t: DateTime<Utc>) -> String {
@@ -227,15 +169,5 @@ mod tests {
             .expect("parses");
         assert_eq!(u.query(), Some("thread_id=9&wait=true"));
         assert!(with_wait("not a url").is_none());
-    }
-
-    #[test]
-    fn fit_never_cuts_an_escape() {
-        let out = fit(&"*".repeat(300), 256, esc);
-        assert!(chars(&out) <= 256, "{}", chars(&out));
-        assert!(out.ends_with('…'));
-        assert!(out.trim_end_matches('…').ends_with("\\*"), "{out}");
-        assert_eq!(fit("short", 256, esc), "short");
-        assert_eq!(fit("anything", 0, esc), "");
     }
 }

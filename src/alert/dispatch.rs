@@ -1,19 +1,13 @@
 //! Delivery from the outbox: one worker per alert, so that a slow or failing
 //! service never delays another.
 //!
-//! A worker sends its alert's due entries oldest first, one message at a
-//! time. On success the entries are removed (durably, before the next send);
-//! on a retryable failure the entry's attempt count grows, it waits with
-//! exponential backoff and full jitter (or as long as the service asked),
-//! and the whole worker pauses with it, so a service that is down gets one
-//! request per backoff period rather than one per waiting alert. A refusal,
-//! too many attempts or too great an age make an entry dead: it stays in
-//! the outbox, visible to `alerts list`, until `alerts retry`.
-//!
-//! With `rate_limit`, a worker spends one token per message; when more
-//! entries are due than tokens are left, they go out together as one digest.
-//! A digest's grouping is stored on its entries before the first attempt,
-//! so a retry sends the same digest under the same delivery id.
+//! A worker's life: read its alert's pending entries, ask [`super::plan`]
+//! what to do, do it (send, wait, or stop), and store the outcome. On
+//! success the entries are removed (durably, before the next send); a
+//! refusal, too many attempts or too great an age make an entry dead: it
+//! stays in the outbox, visible to `alerts list`, until `alerts retry`.
+//! Which entries go next, when, and how long a failure waits are decided
+//! in [`super::plan`], which does no I/O.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -25,15 +19,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use super::AlertSpec;
 use super::message::{HitSummary, Message};
+use super::plan::{Next, Pace, Plan, Setback, plan, setback, tried};
 use super::route::digest_id;
 use super::{Event, Outgoing, SendError, Sink};
-use crate::config::{AlertSpec, DeliveryPolicy};
 use crate::model::Hit;
 use crate::store::{OutboxEntry, OutboxState, Store, StoreError};
 
-/// Most entries folded into one digest; more wait for the next one.
-const DIGEST_MAX: usize = 100;
 /// How long a worker sleeps when nothing is pending and nobody wakes it:
 /// a safety net for entries written without a wake-up (another process's
 /// `alerts retry`).
@@ -186,8 +179,7 @@ impl Dispatcher {
                 sink: w.sink.clone(),
                 wake: w.wake.clone(),
                 counters: w.counters.clone(),
-                bucket: w.sink.spec.rate_limit.map(TokenBucket::per_minute),
-                pause_until: None,
+                pace: Pace::new(w.sink.spec.rate_limit, Utc::now()),
             };
             let until = until.clone();
             tasks.spawn(async move {
@@ -227,17 +219,7 @@ struct Job {
     sink: Arc<Sink>,
     wake: Arc<Notify>,
     counters: Arc<SinkCounters>,
-    bucket: Option<TokenBucket>,
-    /// After a retryable failure the service is left alone until then.
-    pause_until: Option<DateTime<Utc>>,
-}
-
-/// What to send next.
-enum Next {
-    Send(Vec<OutboxEntry>),
-    /// Nothing is due before this time.
-    WaitUntil(DateTime<Utc>),
-    Idle,
+    pace: Pace,
 }
 
 impl Job {
@@ -251,7 +233,7 @@ impl Job {
             let now = Utc::now();
             let next = self.next(now).await?;
             let wait = match next {
-                Next::Send(batch) => {
+                Next::Send(batch) | Next::Fold(batch) => {
                     self.attempt(batch).await?;
                     continue;
                 }
@@ -279,69 +261,24 @@ impl Job {
         }
     }
 
-    /// Picks the next message: expires old entries, honours the pause and
-    /// the rate limit, keeps a started digest together.
+    /// Reads the pending entries, buries the expired ones and stores a new
+    /// digest's grouping before it is first sent.
     async fn next(&mut self, now: DateTime<Utc>) -> Result<Next, StoreError> {
         let store = self.store.clone();
         let name = self.sink.name().to_string();
-        let mut pending = blocking(move || store.pending_for(&name)).await?;
-        let policy = &self.sink.spec.delivery;
-        let (expired, alive): (Vec<_>, Vec<_>) = pending
-            .drain(..)
-            .partition(|e| age(e, now) > policy.max_age);
+        let pending = blocking(move || store.pending_for(&name)).await?;
+        let Plan { expired, next } = plan(pending, &self.pace, &self.sink.spec.delivery, now);
         if !expired.is_empty() {
             let reason = format!(
                 "not delivered within max_age {}",
-                humantime::format_duration(policy.max_age)
+                humantime::format_duration(self.sink.spec.delivery.max_age)
             );
             self.bury(expired, &reason).await?;
         }
-        if alive.is_empty() {
-            return Ok(Next::Idle);
+        if let Next::Fold(group) = &next {
+            self.save(group.clone()).await?;
         }
-        if let Some(t) = self.pause_until.filter(|t| *t > now) {
-            return Ok(Next::WaitUntil(t));
-        }
-        let ready: Vec<OutboxEntry> = alive
-            .iter()
-            .filter(|e| e.next_attempt <= now)
-            .cloned()
-            .collect();
-        let Some(first) = ready.first() else {
-            let soonest = alive.iter().map(|e| e.next_attempt).min().unwrap_or(now);
-            return Ok(Next::WaitUntil(soonest));
-        };
-        let tokens = match &mut self.bucket {
-            Some(bucket) => {
-                let tokens = bucket.available(now);
-                if tokens == 0 {
-                    return Ok(Next::WaitUntil(bucket.next_token(now)));
-                }
-                tokens
-            }
-            None => usize::MAX,
-        };
-        // A digest that was tried before goes out again as it was.
-        if let Some(id) = &first.digest {
-            let group = alive
-                .iter()
-                .filter(|e| e.digest.as_deref() == Some(id))
-                .cloned()
-                .collect();
-            return Ok(Next::Send(group));
-        }
-        let fresh: Vec<OutboxEntry> = ready.into_iter().filter(|e| e.digest.is_none()).collect();
-        if fresh.len() <= tokens || fresh.len() == 1 {
-            return Ok(Next::Send(vec![fresh[0].clone()]));
-        }
-        let mut group: Vec<OutboxEntry> = fresh.into_iter().take(DIGEST_MAX).collect();
-        let ids: Vec<&str> = group.iter().map(|e| e.delivery_id.as_str()).collect();
-        let id = digest_id(&ids);
-        for e in &mut group {
-            e.digest = Some(id.clone());
-        }
-        self.save(group.clone()).await?;
-        Ok(Next::Send(group))
+        Ok(next)
     }
 
     /// Sends one message for `batch` (one entry, or a digest) and records the outcome.
@@ -361,10 +298,7 @@ impl Job {
                 self.counters
                     .sent
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                if let Some(bucket) = &mut self.bucket {
-                    bucket.take(now);
-                }
-                self.pause_until = None;
+                self.pace.sent(now);
                 tracing::debug!(
                     alert = %name,
                     delivery = %out.delivery_id,
@@ -375,42 +309,24 @@ impl Job {
             }
             Err(SendError::Permanent { reason }) => {
                 tracing::error!(alert = %name, delivery = %out.delivery_id, "alert refused, not retried: {reason}");
-                let tried = batch
-                    .into_iter()
-                    .map(|mut e| {
-                        e.attempts += 1;
-                        e.last_attempt = Some(now);
-                        e
-                    })
-                    .collect();
-                self.bury(tried, &reason).await?;
+                self.bury(tried(batch, now), &reason).await?;
             }
             Err(SendError::Retry { reason, after }) => {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
-                let policy = self.sink.spec.delivery.clone();
-                let mut retry = Vec::new();
-                let mut dead = Vec::new();
-                for mut e in batch {
-                    e.attempts += 1;
-                    e.last_attempt = Some(now);
-                    e.last_error = Some(reason.clone());
-                    if e.attempts >= policy.max_attempts {
-                        dead.push(e);
-                    } else {
-                        retry.push(e);
-                    }
-                }
-                let attempts = retry
-                    .iter()
-                    .chain(&dead)
-                    .map(|e| e.attempts)
-                    .max()
-                    .unwrap_or(1);
-                let wait = retry_delay(&policy, attempts, after, &mut fastrand::Rng::new());
-                let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-                for e in &mut retry {
-                    e.next_attempt = next;
-                }
+                let Setback {
+                    retry,
+                    dead,
+                    attempts,
+                    wait,
+                    until,
+                } = setback(
+                    batch,
+                    &reason,
+                    after,
+                    &self.sink.spec.delivery,
+                    now,
+                    &mut fastrand::Rng::new(),
+                );
                 if !retry.is_empty() {
                     tracing::warn!(
                         alert = %name,
@@ -419,7 +335,7 @@ impl Job {
                         "alert not delivered, retrying in {}: {reason}",
                         humantime::format_duration(round_secs(wait))
                     );
-                    self.pause_until = Some(next);
+                    self.pace.paused_until = Some(until);
                     self.save(retry).await?;
                 }
                 if !dead.is_empty() {
@@ -513,32 +429,6 @@ fn outgoing(batch: &[OutboxEntry], hits: Vec<Hit>) -> Outgoing {
     }
 }
 
-fn age(e: &OutboxEntry, now: DateTime<Utc>) -> Duration {
-    (now - e.created).to_std().unwrap_or(Duration::ZERO)
-}
-
-/// How long to wait before attempt `attempts + 1`: full jitter over an
-/// exponentially growing window (`retry_min` · 2^(attempts−1), capped at
-/// `retry_max`), and never less than the service asked for.
-pub fn retry_delay(
-    policy: &DeliveryPolicy,
-    attempts: u32,
-    asked: Option<Duration>,
-    rng: &mut fastrand::Rng,
-) -> Duration {
-    let exp = attempts.saturating_sub(1).min(32);
-    let window = policy
-        .retry_min
-        .saturating_mul(1u32 << exp.min(31))
-        .min(policy.retry_max);
-    let jittered = window.mul_f64(rng.f64());
-    match asked {
-        // A service's own Retry-After is obeyed, up to a day.
-        Some(a) => jittered.max(a.min(Duration::from_secs(86_400))),
-        None => jittered,
-    }
-}
-
 fn round_secs(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs().max(if d.is_zero() { 0 } else { 1 }))
 }
@@ -551,91 +441,5 @@ async fn blocking<T: Send + 'static>(
         Ok(result) => result,
         // Only a panic inside the store call gets here; let it surface.
         Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
-}
-
-/// `rate_limit` messages a minute, refilled continuously.
-#[derive(Debug, Clone)]
-struct TokenBucket {
-    capacity: f64,
-    tokens: f64,
-    per_sec: f64,
-    at: DateTime<Utc>,
-}
-
-impl TokenBucket {
-    fn per_minute(n: u32) -> TokenBucket {
-        let n = f64::from(n.max(1));
-        TokenBucket {
-            capacity: n,
-            tokens: n,
-            per_sec: n / 60.0,
-            at: Utc::now(),
-        }
-    }
-
-    fn refill(&mut self, now: DateTime<Utc>) {
-        let secs = (now - self.at).num_milliseconds().max(0) as f64 / 1000.0;
-        self.tokens = (self.tokens + secs * self.per_sec).min(self.capacity);
-        self.at = now;
-    }
-
-    fn available(&mut self, now: DateTime<Utc>) -> usize {
-        self.refill(now);
-        self.tokens.floor() as usize
-    }
-
-    fn take(&mut self, now: DateTime<Utc>) {
-        self.refill(now);
-        self.tokens = (self.tokens - 1.0).max(0.0);
-    }
-
-    fn next_token(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
-        self.refill(now);
-        let missing = (1.0 - self.tokens).max(0.0);
-        now + chrono::Duration::milliseconds((missing / self.per_sec * 1000.0).ceil() as i64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_delays_grow_within_bounds_and_obey_the_service() {
-        let policy = DeliveryPolicy {
-            retry_min: Duration::from_secs(10),
-            retry_max: Duration::from_secs(60),
-            ..DeliveryPolicy::default()
-        };
-        let mut rng = fastrand::Rng::with_seed(7);
-        for attempts in 1..40 {
-            let d = retry_delay(&policy, attempts, None, &mut rng);
-            let window = (10u64 << (attempts - 1).min(20)).min(60);
-            assert!(d <= Duration::from_secs(window), "{attempts}: {d:?}");
-        }
-        let d = retry_delay(&policy, 1, Some(Duration::from_secs(30)), &mut rng);
-        assert!(d >= Duration::from_secs(30), "{d:?}");
-        // Full jitter: over many draws the delays spread across the window.
-        let draws: Vec<_> = (0..200)
-            .map(|_| retry_delay(&policy, 3, None, &mut rng))
-            .collect();
-        assert!(draws.iter().any(|d| *d < Duration::from_secs(10)));
-        assert!(draws.iter().any(|d| *d > Duration::from_secs(30)));
-    }
-
-    #[test]
-    fn the_bucket_refills_over_a_minute() {
-        let t0 = Utc::now();
-        let mut b = TokenBucket::per_minute(2);
-        b.at = t0;
-        assert_eq!(b.available(t0), 2);
-        b.take(t0);
-        b.take(t0);
-        assert_eq!(b.available(t0), 0);
-        let next = b.next_token(t0);
-        assert_eq!((next - t0).num_seconds(), 30);
-        assert_eq!(b.available(t0 + chrono::Duration::seconds(30)), 1);
-        assert_eq!(b.available(t0 + chrono::Duration::seconds(600)), 2);
     }
 }

@@ -32,13 +32,15 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
+use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::Notify;
 
-use super::markup::{plain as esc, safe_url};
-use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, ntfy, webhook};
+use super::layout::{self, Budget};
+use super::markup::{Plain, safe_url};
+use super::kind::{Kind, Loader};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, webhook};
 
 /// Most of the command's error output quoted in an error, in characters.
 const TAIL_CHARS: usize = 300;
@@ -51,7 +53,53 @@ const PIPE_GRACE: Duration = Duration::from_millis(500);
 /// `ENOEXEC` (the same on Linux and the BSDs): the file is not a program.
 const ENOEXEC: i32 = 8;
 
-pub(super) async fn send(
+/// A `kind = "exec"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exec {
+    /// The program (a path, or a name looked up in `PATH`) and its arguments.
+    pub command: Vec<String>,
+}
+
+/// The keys of a `kind = "exec"` entry.
+#[derive(Debug, Deserialize)]
+pub struct ExecKeys {
+    /// The program and its arguments, such as `["/usr/local/bin/notify", "--quiet"]`;
+    /// no shell. A relative program path is relative to `newshound.toml`.
+    #[serde(default)]
+    command: Vec<String>,
+}
+
+impl Kind for Exec {
+    const NAME: &'static str = "exec";
+    type Keys = ExecKeys;
+
+    fn build(keys: ExecKeys, loader: &mut impl Loader) -> Option<Exec> {
+        let mut command = keys.command;
+        if command.first().is_none_or(|p| p.trim().is_empty()) {
+            loader.error(
+                "command",
+                "is required for kind \"exec\": the program and its arguments, such as [\"/usr/local/bin/notify\", \"--quiet\"]".into(),
+            );
+            return None;
+        }
+        // A relative program path is relative to the configuration file,
+        // like every other path in it; a bare name is looked up in PATH.
+        if command[0].contains('/') {
+            command[0] = loader.path(&command[0]).display().to_string();
+        }
+        Some(Exec { command })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        Vec::new()
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        run(ctx, &self.command, out).await
+    }
+}
+
+async fn run(
     ctx: &SendContext<'_>,
     command: &[String],
     out: &Outgoing,
@@ -253,14 +301,12 @@ fn environment(ctx: &SendContext<'_>, out: &Outgoing) -> Vec<(&'static str, Stri
         ("NEWSHOUND_LANGUAGE", field(|h| h.language.clone())),
         ("NEWSHOUND_TOPICS", field(|h| h.topics.join(","))),
         ("NEWSHOUND_SCORE", field(|h| h.score.to_string())),
-        ("NEWSHOUND_TEXT", ctx.text(out, esc, layout)),
+        (
+            "NEWSHOUND_TEXT",
+            ctx.text::<Plain>(out, |m| layout::message::<Plain>(m, Budget::UNLIMITED)),
+        ),
         ("NEWSHOUND_COUNT", out.message.hits().len().to_string()),
     ]
-}
-
-/// The built-in text: the heading, then what ntfy shows under its title.
-fn layout(m: &Message) -> String {
-    format!("{}\n{}", esc(&m.heading()), ntfy::layout(m))
 }
 
 #[cfg(test)]

@@ -1,9 +1,162 @@
-//! Escaping feed text for each chat service's markup, and defusing mentions.
+//! Each chat service's markup: how feed text is escaped (and its mentions
+//! defused), and how the one layout ([`super::layout`]) writes bold, links,
+//! quotes and lists in it ([`Markup`]).
 //!
-//! Everything a feed writes (titles, snippets, feed names) passes through one
-//! of these before it reaches a message; only the layout's own markup is
-//! written unescaped. Mentions are defused by a zero-width space after the
-//! `@`: the text reads the same, but no service sees a mention in it.
+//! Everything a feed writes (titles, snippets, feed names) passes through
+//! [`Markup::text`] (or one of the escapers below) before it reaches a
+//! message; only the layout's own markup is written unescaped. Mentions are
+//! defused by a zero-width space after the `@`: the text reads the same, but
+//! no service sees a mention in it.
+
+/// How one markup writes the parts of the layout. Every method but
+/// [`Markup::text`] takes text that is already escaped.
+pub trait Markup {
+    /// Feed text as literal text of this markup: escaped, mentions defused.
+    fn text(raw: &str) -> String;
+    /// Starts a new line.
+    const BREAK: &'static str = "\n";
+    fn bold(escaped: &str) -> String;
+    /// `escaped` linking to `url`, which [`safe_url`] returned.
+    fn link(url: &str, escaped: &str) -> String;
+    /// The snippet as a quotation, on a line of its own.
+    fn quote(escaped: &str) -> String {
+        format!("{}> {escaped}", Self::BREAK)
+    }
+    /// A command the reader may type.
+    fn code(raw: &str) -> String {
+        format!("`{raw}`")
+    }
+    /// One line of a digest's list, on a line of its own.
+    fn item(escaped: &str) -> String {
+        format!("{}• {escaped}", Self::BREAK)
+    }
+    /// A digest's list around its items.
+    fn list(items: &str) -> String {
+        items.to_string()
+    }
+}
+
+/// Slack's mrkdwn.
+pub struct Mrkdwn;
+
+impl Markup for Mrkdwn {
+    fn text(raw: &str) -> String {
+        slack(raw)
+    }
+    fn bold(escaped: &str) -> String {
+        format!("*{escaped}*")
+    }
+    fn link(url: &str, escaped: &str) -> String {
+        format!("<{url}|{escaped}>")
+    }
+}
+
+/// Markdown as Discord and Mattermost read it.
+pub struct Markdown;
+
+impl Markup for Markdown {
+    fn text(raw: &str) -> String {
+        markdown(raw)
+    }
+    fn bold(escaped: &str) -> String {
+        format!("**{escaped}**")
+    }
+    fn link(url: &str, escaped: &str) -> String {
+        format!("[{escaped}]({url})")
+    }
+    fn item(escaped: &str) -> String {
+        format!("\n- {escaped}")
+    }
+}
+
+/// The Markdown subset of Teams' Adaptive Cards: no code spans, and a
+/// lighter escaper ([`teams`]).
+pub struct TeamsMarkdown;
+
+impl Markup for TeamsMarkdown {
+    fn text(raw: &str) -> String {
+        teams(raw)
+    }
+    fn bold(escaped: &str) -> String {
+        format!("**{escaped}**")
+    }
+    fn link(url: &str, escaped: &str) -> String {
+        format!("[{escaped}]({url})")
+    }
+    fn code(raw: &str) -> String {
+        raw.to_string()
+    }
+}
+
+/// Telegram's HTML mode: a few inline tags, and line breaks as written.
+pub struct Html;
+
+impl Markup for Html {
+    fn text(raw: &str) -> String {
+        html(raw)
+    }
+    fn bold(escaped: &str) -> String {
+        format!("<b>{escaped}</b>")
+    }
+    fn link(url: &str, escaped: &str) -> String {
+        format!("<a href=\"{}\">{escaped}</a>", href(url))
+    }
+    fn quote(escaped: &str) -> String {
+        format!("\n<blockquote>{escaped}</blockquote>")
+    }
+    fn code(raw: &str) -> String {
+        format!("<code>{}</code>", html(raw))
+    }
+}
+
+/// The HTML of Matrix's `formatted_body`, where a line break is a tag.
+pub struct MatrixHtml;
+
+impl Markup for MatrixHtml {
+    const BREAK: &'static str = "<br>";
+    fn text(raw: &str) -> String {
+        html(raw)
+    }
+    fn bold(escaped: &str) -> String {
+        format!("<strong>{escaped}</strong>")
+    }
+    fn link(url: &str, escaped: &str) -> String {
+        Html::link(url, escaped)
+    }
+    fn quote(escaped: &str) -> String {
+        format!("<blockquote>{escaped}</blockquote>")
+    }
+    fn code(raw: &str) -> String {
+        Html::code(raw)
+    }
+    fn item(escaped: &str) -> String {
+        format!("<li>{escaped}</li>")
+    }
+    fn list(items: &str) -> String {
+        format!("<ul>{items}</ul>")
+    }
+}
+
+/// Plain text (ntfy, `exec`, Matrix's plain body): a link is the text with
+/// its URL on the next line.
+pub struct Plain;
+
+impl Markup for Plain {
+    fn text(raw: &str) -> String {
+        plain(raw)
+    }
+    fn bold(escaped: &str) -> String {
+        escaped.to_string()
+    }
+    fn link(url: &str, escaped: &str) -> String {
+        // Not through `text`: defusing an `@` inside a URL
+        // (`/@author/post`) would break it.
+        format!("{escaped}\n{url}")
+    }
+    fn code(raw: &str) -> String {
+        raw.to_string()
+    }
+}
 
 /// How a sink escapes feed text for its markup (one of the functions below).
 pub type Escape = fn(&str) -> String;
@@ -52,6 +205,35 @@ pub fn markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// Markdown as Teams' Adaptive Cards read it: emphasis, links, code and
+/// the tags of mentions are escaped, line breaks become spaces. Teams'
+/// clients show the backslash of any other escape (`\:`, `\-`, `\(`, `\!`),
+/// so [`markdown`]'s escaper would litter every title.
+pub fn teams(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in defuse_mentions(text).chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '[' | ']' | '<' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An `href` value: only what would end the attribute or start an entity is
+/// escaped. Not [`html`], which would put a zero-width space into
+/// `https://medium.com/@author` and break the link.
+pub fn href(url: &str) -> String {
+    url.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// HTML text and attribute values (Telegram's HTML mode, Matrix's formatted body).
@@ -130,22 +312,13 @@ pub fn safe_url(url: Option<&str>) -> Option<String> {
     )
 }
 
-/// A Markdown link to `url` with the escaped `title` as its text (Discord,
-/// Mattermost, Teams), or the escaped title alone when the URL is not http(s).
-pub fn markdown_link(url: Option<&str>, title: &str) -> String {
-    match safe_url(url) {
-        Some(u) => format!("[{}]({u})", markdown(title)),
-        None => markdown(title),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn mentions_are_defused_everywhere() {
-        for escape in [slack, markdown, html, plain] {
+        for escape in [slack, markdown, teams, html, plain] {
             let out = escape("Hi @everyone and @here, @room, email a@b");
             assert!(!out.contains("@everyone"), "{out}");
             assert!(!out.contains("@here"), "{out}");
@@ -168,6 +341,14 @@ mod tests {
         assert_eq!(
             out,
             "\\*\\*bold\\*\\* \\[x\\]\\(http\\://e\\) \\<@\u{200B}123\\> \\# h next"
+        );
+    }
+
+    #[test]
+    fn teams_escapes_what_teams_reads_and_nothing_else() {
+        assert_eq!(
+            teams("Spy ring (again): 3-2 win! **b** _i_ [x](http://e) <at>@x</at> a\\b"),
+            "Spy ring (again): 3-2 win! \\*\\*b\\*\\* \\_i\\_ \\[x\\](http://e) \\<at\\>@\u{200B}x\\</at\\> a\\\\b"
         );
     }
 

@@ -5,18 +5,17 @@
 //! carries `retry_after_ms`.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::markup::{html, plain, safe_url, truncate_bytes};
-use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::layout::{self, Budget};
+use super::markup::{MatrixHtml, Plain, truncate_bytes};
+use super::kind::{Kind, Loader, plain_url};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// An event may take 65,536 bytes of JSON in all. Each of the two texts gets
 /// this many, which leaves room even when JSON's escaping doubles them.
 const TEXT_BYTES: usize = 15_000;
-/// Room kept at the end of a digest for the "…and N more" line.
-const MORE_BYTES: usize = 120;
 
 /// What stays unencoded in a path segment: RFC 3986's unreserved characters,
 /// so `!abc:example.org` goes as `%21abc%3Aexample.org`, the way clients send it.
@@ -26,29 +25,85 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    homeserver: &url::Url,
-    room: &str,
-    token: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    // The homeserver deduplicates by transaction id per access token, so a
-    // retry after a lost answer (same delivery id) does not post twice.
-    let txn = format!("newshound-{}", out.delivery_id);
-    let body = payload(ctx, out);
-    let request = ctx
-        .client
-        .put(endpoint(homeserver, room, &txn))
-        .bearer_auth(token.expose())
-        .json(&body);
-    let answer = http::send(request, ctx.timeout).await?;
-    let event = event_id(&answer.body);
-    let accepted = http::judge(answer)?;
-    Ok(match event {
-        Some(id) => Accepted(format!("{}, event {id}", accepted.0)),
-        None => accepted,
-    })
+/// A `kind = "matrix"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    /// The homeserver's base URL, with any path prefix of a reverse proxy.
+    pub homeserver: url::Url,
+    /// The room id (`!abc:example.org`) or alias (`#room:example.org`).
+    pub room: String,
+    /// The access token of a user that joined the room.
+    pub token: Secret,
+}
+
+/// The keys of a `kind = "matrix"` entry.
+#[derive(Debug, Deserialize)]
+pub struct MatrixKeys {
+    /// The homeserver's base URL, such as `https://matrix.example.org`.
+    homeserver: Option<String>,
+    /// The room id (Room settings → Advanced) or an alias.
+    room: Option<String>,
+    /// The access token, usually `${MATRIX_TOKEN}`.
+    token: Option<String>,
+    /// A file holding the token instead.
+    token_file: Option<String>,
+}
+
+impl Kind for Matrix {
+    const NAME: &'static str = "matrix";
+    type Keys = MatrixKeys;
+
+    fn build(keys: MatrixKeys, loader: &mut impl Loader) -> Option<Matrix> {
+        let homeserver = plain_url(loader, "homeserver", keys.homeserver.as_deref());
+        let room = match keys.room.as_deref().map(str::trim) {
+            // Room ids of room version 12 have no `:server` part; aliases always do.
+            Some(r)
+                if (r.starts_with('!') && r.len() > 1) || (r.starts_with('#') && r.contains(':')) =>
+            {
+                Some(r.to_string())
+            }
+            Some(_) => {
+                loader.error(
+                    "room",
+                    "must be a room id such as \"!abc123:example.org\" (or an alias \"#room:example.org\")".into(),
+                );
+                None
+            }
+            None => {
+                loader.error("room", "is required for kind \"matrix\"".into());
+                None
+            }
+        };
+        let token = loader.secret("token", keys.token.as_deref(), keys.token_file.as_deref(), true);
+        Some(Matrix {
+            homeserver: homeserver?,
+            room: room?,
+            token: token??,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.token]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        // The homeserver deduplicates by transaction id per access token, so a
+        // retry after a lost answer (same delivery id) does not post twice.
+        let txn = format!("newshound-{}", out.delivery_id);
+        let body = payload(ctx, out);
+        let request = ctx
+            .client
+            .put(endpoint(&self.homeserver, &self.room, &txn))
+            .bearer_auth(self.token.expose())
+            .json(&body);
+        let answer = http::send(request, ctx.timeout).await?;
+        let event = event_id(&answer.body);
+        let accepted = http::judge(answer)?;
+        Ok(match event {
+            Some(id) => Accepted(format!("{}, event {id}", accepted.0)),
+            None => accepted,
+        })
+    }
 }
 
 /// The send URL below `homeserver`, which may end in a slash or carry a path
@@ -75,127 +130,18 @@ fn event_id(body: &str) -> Option<String> {
 fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
     // A template writes the formatted body; the plain body, which
     // notifications and plain-text clients show, stays the built-in layout.
-    let formatted = truncate_bytes(&ctx.text(out, html, html_layout), TEXT_BYTES);
+    let html = |m: &_| layout::message::<MatrixHtml>(m, Budget::bytes(TEXT_BYTES));
+    let formatted = truncate_bytes(&ctx.text::<MatrixHtml>(out, html), TEXT_BYTES);
+    let plain = layout::message::<Plain>(&out.message, Budget::bytes(TEXT_BYTES));
     json!({
         "msgtype": "m.text",
-        "body": truncate_bytes(&plain_layout(&out.message), TEXT_BYTES),
+        "body": truncate_bytes(&plain, TEXT_BYTES),
         "format": "org.matrix.custom.html",
         "formatted_body": formatted,
         // Present and empty: clients that support intentional mentions
         // notify nobody, whatever the text says.
         "m.mentions": {},
     })
-}
-
-/// The built-in layout, as plain text. URLs are not passed through `plain`:
-/// defusing an `@` inside one (`/@author/post`) would break the link.
-fn plain_layout(m: &Message) -> String {
-    match m {
-        Message::One(h) => {
-            let mut text = plain(&h.title);
-            if let Some(u) = safe_url(h.url.as_deref()) {
-                text.push('\n');
-                text.push_str(&u);
-            }
-            text.push_str(&format!("\n{}", h.facts(plain)));
-            if let Some(m) = h.matched(plain) {
-                text.push_str(&format!("\n{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("\n> {}", plain(&h.snippet)));
-            }
-            text
-        }
-        Message::Digest(_) => {
-            let (listed, mut rest) = m.listed();
-            let mut text = format!(
-                "{} (rate limit reached; folded into one message)",
-                m.heading()
-            );
-            for (i, h) in listed.iter().enumerate() {
-                let mut line = format!("\n• {}", plain(&h.title));
-                if let Some(u) = safe_url(h.url.as_deref()) {
-                    line.push_str(&format!(" <{u}>"));
-                }
-                line.push_str(&format!(
-                    " — {} · {} · {:.1}",
-                    plain(&h.feed),
-                    plain(&h.language),
-                    h.score
-                ));
-                if text.len() + line.len() > TEXT_BYTES - MORE_BYTES {
-                    rest += listed.len() - i;
-                    break;
-                }
-                text.push_str(&line);
-            }
-            if rest > 0 {
-                text.push_str(&format!("\n…and {rest} more (newshound hits list)"));
-            }
-            text
-        }
-    }
-}
-
-fn link(url: Option<&str>, title: &str) -> String {
-    match safe_url(url) {
-        Some(u) => format!(
-            "<a href=\"{}\">{}</a>",
-            html_escape::encode_double_quoted_attribute(&u),
-            html(title)
-        ),
-        None => html(title),
-    }
-}
-
-/// The built-in layout, as Matrix's HTML subset.
-fn html_layout(m: &Message) -> String {
-    match m {
-        Message::One(h) => {
-            let mut text = format!(
-                "<strong>{}</strong><br>{}",
-                link(h.url.as_deref(), &h.title),
-                h.facts(html)
-            );
-            if let Some(m) = h.matched(html) {
-                text.push_str(&format!("<br>{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("<blockquote>{}</blockquote>", html(&h.snippet)));
-            }
-            text
-        }
-        Message::Digest(_) => {
-            let (listed, mut rest) = m.listed();
-            let mut text = format!(
-                "<strong>{}</strong> (rate limit reached; folded into one message)<ul>",
-                html(&m.heading())
-            );
-            for (i, h) in listed.iter().enumerate() {
-                let line = format!(
-                    "<li>{} — {} · {} · {:.1}</li>",
-                    link(h.url.as_deref(), &h.title),
-                    html(&h.feed),
-                    html(&h.language),
-                    h.score
-                );
-                // Clipping the HTML later could cut a tag in half; a hit that
-                // does not fit is counted with the rest instead.
-                if text.len() + line.len() > TEXT_BYTES - MORE_BYTES {
-                    rest += listed.len() - i;
-                    break;
-                }
-                text.push_str(&line);
-            }
-            text.push_str("</ul>");
-            if rest > 0 {
-                text.push_str(&format!(
-                    "…and {rest} more (<code>newshound hits list</code>)"
-                ));
-            }
-            text
-        }
-    }
 }
 
 #[cfg(test)]

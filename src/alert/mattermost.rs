@@ -4,78 +4,33 @@
 
 use serde_json::{Value, json};
 
-use super::markup::{markdown as esc, markdown_link, truncate};
-use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::layout::{self, Budget};
+use super::markup::{Markdown, truncate};
+use super::kind::{UrlOnly, UrlService};
+use super::{Outgoing, SendContext};
 
 /// Mattermost takes 16,383 characters; a quarter of that is already more
 /// than an alert should take up in a channel.
 const TEXT_CHARS: usize = 4000;
-/// Room kept at the end of a digest for the "…and N more" line.
-const MORE_CHARS: usize = 60;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = payload(ctx, out);
-    http::deliver(ctx.client.post(url.expose()).json(&body), ctx.timeout).await
-}
+/// A `kind = "mattermost"` alert: the incoming webhook's URL (it carries
+/// the key).
+pub type Mattermost = UrlOnly<IncomingWebhook>;
 
-fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
-    let text = truncate(&ctx.text(out, esc, layout), TEXT_CHARS);
-    let mut body = json!({ "text": text });
-    if let Some(name) = &ctx.spec.username {
-        body["username"] = json!(name);
-    }
-    body
-}
+/// Mattermost's incoming webhooks.
+pub struct IncomingWebhook;
 
-/// The built-in layout, in Markdown.
-pub(super) fn layout(m: &Message) -> String {
-    match m {
-        Message::One(h) => {
-            let mut text = format!(
-                "**{}**\n{}",
-                markdown_link(h.url.as_deref(), &h.title),
-                h.facts(esc)
-            );
-            if let Some(m) = h.matched(esc) {
-                text.push_str(&format!("\n{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("\n> {}", esc(&h.snippet)));
-            }
-            text
+impl UrlService for IncomingWebhook {
+    const NAME: &'static str = "mattermost";
+
+    fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
+        let built_in = |m: &_| layout::message::<Markdown>(m, Budget::chars(TEXT_CHARS));
+        let text = truncate(&ctx.text::<Markdown>(out, built_in), TEXT_CHARS);
+        let mut body = json!({ "text": text });
+        if let Some(name) = &ctx.spec.username {
+            body["username"] = json!(name);
         }
-        Message::Digest(_) => {
-            let (listed, mut rest) = m.listed();
-            let mut text = format!(
-                "**{}** (rate limit reached; folded into one message)",
-                esc(&m.heading())
-            );
-            for (i, h) in listed.iter().enumerate() {
-                let line = format!(
-                    "\n- {} — {} · {} · {:.1}",
-                    markdown_link(h.url.as_deref(), &h.title),
-                    esc(&h.feed),
-                    esc(&h.language),
-                    h.score
-                );
-                // Cutting the text later could split a link; a hit that does
-                // not fit is counted with the rest instead.
-                if text.chars().count() + line.chars().count() > TEXT_CHARS - MORE_CHARS {
-                    rest += listed.len() - i;
-                    break;
-                }
-                text.push_str(&line);
-            }
-            if rest > 0 {
-                text.push_str(&format!("\n\n…and {rest} more (`newshound hits list`)"));
-            }
-            text
-        }
+        body
     }
 }
+

@@ -1,6 +1,6 @@
 //! What an alert says, independent of where it goes: the facts of a hit cut
-//! to sizes every chat service accepts. Each sink lays these out in its own
-//! markup (see [`super::markup`]).
+//! to sizes every chat service accepts. [`super::layout`] lays these out,
+//! in each service's markup ([`super::markup`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

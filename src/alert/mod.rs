@@ -1,39 +1,114 @@
-//! Alerts: which hits go where ([`route`]), what a message says
-//! ([`message`], [`markup`], [`template`]), how each chat service is spoken
-//! to (one file per kind), and the durable delivery from the store's outbox
-//! ([`dispatch`]).
+//! Alerts: what an alert is ([`spec`], and one file per kind, each owning
+//! its settings, their checks and how it speaks to its service: see
+//! [`kind`] and [`Target`]), which hits go where ([`route`]), what a
+//! message says ([`message`], [`markup`], [`template`]), and the durable
+//! delivery from the store's outbox ([`plan`] decides, [`dispatch`] does).
 //!
 //! Invariants: an outbox entry leaves the store only after the service
 //! accepted it (2xx, or exit 0 for `exec`); feed text reaches a message only
 //! escaped for its markup, with mentions defused; no secret (webhook URL,
-//! token, signing key) appears in a log line or a stored error.
+//! token, signing key) appears in a log line or a stored error. This module
+//! does not read configuration files: `config` loads `[[alert]]` entries
+//! and hands each kind its keys through `kind::Loader`.
 
 pub mod dispatch;
+pub mod kind;
+pub mod layout;
 pub mod markup;
 pub mod message;
+pub mod plan;
 pub mod route;
+pub mod spec;
 pub mod template;
 
-mod discord;
-mod exec;
 mod http;
-mod matrix;
-mod mattermost;
-mod ntfy;
-mod slack;
-mod teams;
-mod telegram;
-mod webhook;
 
 use std::time::Duration;
 
-use crate::config::{AlertSpec, AlertTarget};
 use crate::model::Hit;
+use kind::{Kind, Loader};
 
 pub use dispatch::{Dispatcher, DrainReport};
-
 pub use message::{HitSummary, Message};
 pub use route::Router;
+pub use spec::{AlertFilter, AlertSpec, DeliveryPolicy, Secret};
+
+/// Declares the kinds: each `Variant(module)` is a file `module.rs` whose
+/// `module::Variant` implements [`Kind`]. Everything that goes by kind (the
+/// names `check` accepts, the keys of each, building, secrets, sending) is
+/// generated from this one list.
+macro_rules! kinds {
+    ($($variant:ident($module:ident)),+ $(,)?) => {
+        $(pub mod $module;)+
+
+        /// Where an alert goes, with the settings its kind needs: one
+        /// variant per kind, each owned by its module.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Target {
+            $($variant($module::$variant),)+
+        }
+
+        impl Target {
+            /// Every kind's name, in the order messages list them.
+            pub const KINDS: &[&str] = &[$(<$module::$variant as Kind>::NAME),+];
+
+            /// The `kind = "..."` of this target.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Target::$variant(_) => <$module::$variant as Kind>::NAME,)+
+                }
+            }
+
+            /// The keys kind `name` reads besides the common ones, in the
+            /// order its documentation lists them; `None` for no such kind.
+            pub fn keys(name: &str) -> Option<&'static [&'static str]> {
+                $(
+                    if name == <$module::$variant as Kind>::NAME {
+                        return Some(kind::key_names::<<$module::$variant as Kind>::Keys>());
+                    }
+                )+
+                None
+            }
+
+            /// Builds a target of kind `name` from its keys, which `loader`
+            /// provides; `None` when a problem was reported or no kind has that name.
+            pub(crate) fn build(name: &str, loader: &mut impl Loader) -> Option<Target> {
+                $(
+                    if name == <$module::$variant as Kind>::NAME {
+                        let keys = loader.keys::<<$module::$variant as Kind>::Keys>()?;
+                        return <$module::$variant as Kind>::build(keys, loader).map(Target::$variant);
+                    }
+                )+
+                None
+            }
+
+            /// Every secret of the target, so that error texts can be scrubbed of them.
+            pub fn secrets(&self) -> Vec<&Secret> {
+                match self {
+                    $(Target::$variant(t) => t.secrets(),)+
+                }
+            }
+
+            async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+                match self {
+                    $(Target::$variant(t) => t.send(ctx, out).await,)+
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Slack(slack),
+    Discord(discord),
+    Mattermost(mattermost),
+    Teams(teams),
+    Matrix(matrix),
+    Telegram(telegram),
+    Ntfy(ntfy),
+    Webhook(webhook),
+    Exec(exec),
+}
 
 /// Why a delivery did not go through.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -126,32 +201,7 @@ impl Sink {
             client: &self.client,
             timeout: self.spec.delivery.timeout,
         };
-        let result = match &self.spec.target {
-            AlertTarget::Slack { url, blocks } => slack::send(&ctx, url, *blocks, out).await,
-            AlertTarget::Mattermost { url } => mattermost::send(&ctx, url, out).await,
-            AlertTarget::Discord { url } => discord::send(&ctx, url, out).await,
-            AlertTarget::Teams { url } => teams::send(&ctx, url, out).await,
-            AlertTarget::Matrix {
-                homeserver,
-                room,
-                token,
-            } => matrix::send(&ctx, homeserver, room, token, out).await,
-            AlertTarget::Telegram {
-                api_url,
-                token,
-                chat_id,
-            } => telegram::send(&ctx, api_url, token, chat_id, out).await,
-            AlertTarget::Ntfy {
-                url,
-                token,
-                priority,
-                tags,
-            } => ntfy::send(&ctx, url, token.as_ref(), *priority, tags, out).await,
-            AlertTarget::Webhook { url, secret } => {
-                webhook::send(&ctx, url, secret.as_ref(), out).await
-            }
-            AlertTarget::Exec { command } => exec::send(&ctx, command, out).await,
-        };
+        let result = self.spec.target.send(&ctx, out).await;
         result.map_err(|e| e.map_reason(|r| self.redact(&r)))
     }
 
@@ -205,14 +255,13 @@ impl SendContext<'_> {
     /// one, else `layout`. A template that fails at delivery (it passed
     /// `check`, so this is rare) falls back to the layout rather than
     /// losing the alert.
-    pub fn text(
+    pub fn text<M: markup::Markup>(
         &self,
         out: &Outgoing,
-        escape: template::Escape,
         layout: impl FnOnce(&Message) -> String,
     ) -> String {
         if let (Some(source), Message::One(hit)) = (&self.spec.template, &out.message) {
-            match template::render(source, hit, &self.spec.name, escape) {
+            match template::render(source, hit, &self.spec.name, M::text) {
                 Ok(text) if !text.is_empty() => return text,
                 Ok(_) => {
                     tracing::warn!(alert = %self.spec.name, "template rendered nothing; using the built-in layout")
@@ -229,7 +278,7 @@ impl SendContext<'_> {
 /// The HTTP client alerts are sent with: our user agent, a few redirects.
 pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
-        .user_agent(crate::config::PollSettings::default().user_agent)
+        .user_agent(crate::USER_AGENT)
         .redirect(reqwest::redirect::Policy::limited(3))
         .connect_timeout(Duration::from_secs(10))
         .build()

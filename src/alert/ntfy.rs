@@ -8,14 +8,16 @@
 //! Header values are bytes the HTTP library checks: line breaks are
 //! removed, and a value that is not ASCII goes as RFC 2047 encoded-words
 //! (`=?UTF-8?B?...?=`), which ntfy decodes. A body over 4,096 bytes would
-//! become an attachment, so ours stays under [`BODY_BYTES`].
+//! become an attachment, so ours stays under `BODY_BYTES`.
 
 use reqwest::header::HeaderValue;
+use serde::Deserialize;
 
-use super::markup::{plain as esc, safe_url, truncate_bytes};
+use super::layout::{self, Budget};
+use super::markup::{Plain, safe_url, truncate_bytes};
 use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, webhook_url};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Longest body, in bytes (ntfy's limit for a message is 4,096).
 const BODY_BYTES: usize = 4000;
@@ -23,15 +25,73 @@ const BODY_BYTES: usize = 4000;
 /// Tags when none are configured: shown as the 📰 emoji.
 const DEFAULT_TAG: &str = "newspaper";
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    token: Option<&Secret>,
+/// A `kind = "ntfy"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ntfy {
+    /// The topic's URL (its name is all that protects an open topic).
+    pub url: Secret,
+    /// An access token, for a protected server.
+    pub token: Option<Secret>,
+    /// `X-Priority`, 1 (min) to 5 (max); the server's default when absent.
+    pub priority: Option<u8>,
+    /// Emoji short codes; `DEFAULT_TAG` when empty.
+    pub tags: Vec<String>,
+}
+
+/// The keys of a `kind = "ntfy"` entry.
+#[derive(Debug, Deserialize)]
+pub struct NtfyKeys {
+    /// The topic's URL, such as `https://ntfy.sh/some-long-unguessable-topic`.
+    url: Option<String>,
+    /// A file holding the URL instead.
+    url_file: Option<String>,
+    /// An access token, usually `${NTFY_TOKEN}`.
+    token: Option<String>,
+    /// A file holding the token instead.
+    token_file: Option<String>,
+    /// 1 to 5.
     priority: Option<u8>,
-    tags: &[String],
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = truncate_bytes(&ctx.text(out, esc, layout), BODY_BYTES);
+    /// Tags shown as emoji (`["newspaper"]`).
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl Kind for Ntfy {
+    const NAME: &'static str = "ntfy";
+    type Keys = NtfyKeys;
+
+    fn build(keys: NtfyKeys, loader: &mut impl Loader) -> Option<Ntfy> {
+        if let Some(p) = keys.priority
+            && !(1..=5).contains(&p)
+        {
+            loader.error("priority", "must be 1 (min) to 5 (max)".into());
+        }
+        let token = loader.secret("token", keys.token.as_deref(), keys.token_file.as_deref(), false);
+        Some(Ntfy {
+            url: webhook_url(loader, keys.url.as_deref(), keys.url_file.as_deref())?,
+            token: token?,
+            priority: keys.priority,
+            tags: keys.tags,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.url).chain(&self.token).collect()
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        post(self, ctx, out).await
+    }
+}
+
+async fn post(ntfy: &Ntfy, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+    let Ntfy {
+        url,
+        token,
+        priority,
+        tags,
+    } = ntfy;
+    let body = truncate_bytes(&ctx.text::<Plain>(out, built_in), BODY_BYTES);
     let tags = if tags.is_empty() {
         DEFAULT_TAG.to_string()
     } else {
@@ -76,41 +136,15 @@ fn first_url(m: &Message) -> Option<String> {
 
 /// The built-in body, plain text. The title is in the `Title` header and
 /// the article behind `Click`; the URL is repeated at the end for copying.
-pub(super) fn layout(m: &Message) -> String {
+fn built_in(m: &Message) -> String {
     match m {
         Message::One(h) => {
-            let mut text = h.facts(esc);
-            if let Some(m) = h.matched(esc) {
-                text.push_str(&format!("\n{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("\n\n{}", esc(&h.snippet)));
-            }
-            if let Some(u) = safe_url(h.url.as_deref()) {
-                text.push_str(&format!("\n\n{u}"));
-            }
-            text
+            let url = safe_url(h.url.as_deref())
+                .map(|u| format!("\n\n{u}"))
+                .unwrap_or_default();
+            layout::details::<Plain>(h, Budget::bytes(BODY_BYTES).after(&url)) + &url
         }
-        Message::Digest(_) => {
-            let (listed, rest) = m.listed();
-            let mut text = String::from("Rate limit reached; folded into one message.");
-            for h in listed {
-                text.push_str(&format!(
-                    "\n\n• {}\n  {} · {} · {:.1}",
-                    esc(&h.title),
-                    esc(&h.feed),
-                    esc(&h.language),
-                    h.score
-                ));
-                if let Some(u) = safe_url(h.url.as_deref()) {
-                    text.push_str(&format!("\n  {u}"));
-                }
-            }
-            if rest > 0 {
-                text.push_str(&format!("\n\n…and {rest} more (newshound hits list)"));
-            }
-            text
-        }
+        Message::Digest(_) => layout::digest::<Plain>(m, Budget::bytes(BODY_BYTES)),
     }
 }
 

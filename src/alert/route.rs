@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{AlertFilter, AlertSpec};
+use super::{AlertFilter, AlertSpec};
 use crate::model::Hit;
 
 /// The enabled alerts and their filters. Pure: no I/O, cheap to share.

@@ -2,32 +2,76 @@
 //! `blocks` with `text` as the notification fallback. Slack answers `200 ok`;
 //! `429` carries `Retry-After`.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::markup::{safe_url, slack as esc, truncate};
-use super::message::Message;
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{Kind, Loader, webhook_url};
+use super::layout::{self, Budget};
+use super::markup::{Markup, Mrkdwn, truncate};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// A section block's text may hold 3,000 characters; the same bound keeps
 /// plain messages short enough to read.
 const TEXT_CHARS: usize = 3000;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    blocks: bool,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = payload(ctx, blocks, out);
-    http::deliver(ctx.client.post(url.expose()).json(&body), ctx.timeout).await
+/// A `kind = "slack"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slack {
+    /// The incoming webhook's URL (it carries the token).
+    pub url: Secret,
+    /// Block Kit layout instead of one mrkdwn text.
+    pub blocks: bool,
+}
+
+/// The keys of a `kind = "slack"` entry.
+#[derive(Debug, Deserialize)]
+pub struct SlackKeys {
+    /// The incoming webhook's URL, usually `${SLACK_WEBHOOK_URL}`.
+    url: Option<String>,
+    /// A file holding the URL instead.
+    url_file: Option<String>,
+    /// `"mrkdwn"` (the default: one text) or `"blocks"` (Block Kit).
+    format: Option<String>,
+}
+
+impl Kind for Slack {
+    const NAME: &'static str = "slack";
+    type Keys = SlackKeys;
+
+    fn build(keys: SlackKeys, loader: &mut impl Loader) -> Option<Slack> {
+        let blocks = match keys.format.as_deref() {
+            None | Some("mrkdwn") => false,
+            Some("blocks") => true,
+            Some(other) => {
+                loader.error(
+                    "format",
+                    format!("{other:?} is not a format; use \"mrkdwn\" or \"blocks\""),
+                );
+                false
+            }
+        };
+        Some(Slack {
+            url: webhook_url(loader, keys.url.as_deref(), keys.url_file.as_deref())?,
+            blocks,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.url]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let body = payload(ctx, self.blocks, out);
+        http::deliver(ctx.client.post(self.url.expose()).json(&body), ctx.timeout).await
+    }
 }
 
 fn payload(ctx: &SendContext<'_>, blocks: bool, out: &Outgoing) -> Value {
-    let text = truncate(&ctx.text(out, esc, layout), TEXT_CHARS);
+    let built_in = |m: &_| layout::message::<Mrkdwn>(m, Budget::chars(TEXT_CHARS));
+    let text = truncate(&ctx.text::<Mrkdwn>(out, built_in), TEXT_CHARS);
     let mut body = if blocks {
         json!({
-            "text": esc(&out.message.heading()),
+            "text": Mrkdwn::text(&out.message.heading()),
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": text}},
                 {"type": "context", "elements": [
@@ -42,47 +86,4 @@ fn payload(ctx: &SendContext<'_>, blocks: bool, out: &Outgoing) -> Value {
         body["username"] = json!(name);
     }
     body
-}
-
-fn link(url: Option<&str>, title: &str) -> String {
-    match safe_url(url) {
-        Some(u) => format!("<{u}|{}>", esc(title)),
-        None => esc(title),
-    }
-}
-
-/// The built-in layout, in mrkdwn.
-pub(super) fn layout(m: &Message) -> String {
-    match m {
-        Message::One(h) => {
-            let mut text = format!("*{}*\n{}", link(h.url.as_deref(), &h.title), h.facts(esc));
-            if let Some(m) = h.matched(esc) {
-                text.push_str(&format!("\n{m}"));
-            }
-            if !h.snippet.is_empty() {
-                text.push_str(&format!("\n> {}", esc(&h.snippet)));
-            }
-            text
-        }
-        Message::Digest(_) => {
-            let (listed, rest) = m.listed();
-            let mut text = format!(
-                "*{}* (rate limit reached; folded into one message)",
-                esc(&m.heading())
-            );
-            for h in listed {
-                text.push_str(&format!(
-                    "\n• {} — {} · {} · {:.1}",
-                    link(h.url.as_deref(), &h.title),
-                    esc(&h.feed),
-                    esc(&h.language),
-                    h.score
-                ));
-            }
-            if rest > 0 {
-                text.push_str(&format!("\n…and {rest} more (`newshound hits list`)"));
-            }
-            text
-        }
-    }
 }

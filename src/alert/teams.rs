@@ -5,94 +5,75 @@
 
 use serde_json::{Value, json};
 
-use super::markup::{markdown as esc, markdown_link, safe_url, truncate};
+use super::layout::{self, Budget, DIGEST_NOTE};
+use super::markup::{Markup, TeamsMarkdown, safe_url, truncate};
 use super::message::{HitSummary, Message};
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::kind::{UrlOnly, UrlService};
+use super::{Outgoing, SendContext};
 
 /// Teams refuses messages of more than about 28 KB. A digest's lines take
 /// at most this many bytes, which JSON's escaping of backslashes can double.
 const DIGEST_BYTES: usize = 12_000;
 /// A template's text, in characters: at most 12 KB even in three-byte scripts.
 const TEMPLATE_CHARS: usize = 4000;
-/// Room kept at the end of a digest for the "…and N more" block.
-const MORE_BYTES: usize = 60;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    url: &Secret,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let body = payload(ctx, out);
-    http::deliver(ctx.client.post(url.expose()).json(&body), ctx.timeout).await
-}
+/// A `kind = "teams"` alert: the Workflows trigger URL (its `sig`
+/// parameter is the key).
+pub type Teams = UrlOnly<WorkflowTrigger>;
 
-fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
-    // The built-in layout is a list of blocks rather than one text, so an
-    // empty text here means "no template" (or a template that failed).
-    let custom = ctx.text(out, esc, |_| String::new());
-    let body = if custom.is_empty() {
-        layout(&out.message)
-    } else {
-        vec![text_block(truncate(&custom, TEMPLATE_CHARS))]
-    };
-    let mut card = json!({
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.4",
-        "body": body,
-    });
-    if let Message::One(h) = &out.message
-        && let Some(u) = safe_url(h.url.as_deref())
-    {
-        card["actions"] = json!([
-            {"type": "Action.OpenUrl", "title": "Open article", "url": u}
-        ]);
+/// A Teams Workflows webhook trigger.
+pub struct WorkflowTrigger;
+
+impl UrlService for WorkflowTrigger {
+    const NAME: &'static str = "teams";
+
+    fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
+        // The built-in layout is a list of blocks rather than one text, so an
+        // empty text here means "no template" (or a template that failed).
+        let custom = ctx.text::<TeamsMarkdown>(out, |_| String::new());
+        let body = if custom.is_empty() {
+            layout(&out.message)
+        } else {
+            vec![text_block(truncate(&custom, TEMPLATE_CHARS))]
+        };
+        let mut card = json!({
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": body,
+        });
+        if let Message::One(h) = &out.message
+            && let Some(u) = safe_url(h.url.as_deref())
+        {
+            card["actions"] = json!([
+                {"type": "Action.OpenUrl", "title": "Open article", "url": u}
+            ]);
+        }
+        json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": card,
+            }]
+        })
     }
-    json!({
-        "type": "message",
-        "attachments": [{
-            "contentType": "application/vnd.microsoft.card.adaptive",
-            "contentUrl": null,
-            "content": card,
-        }]
-    })
 }
 
-/// The built-in layout: the card's body blocks. TextBlocks and facts render
-/// a Markdown subset, so feed text is escaped as Markdown.
+
+/// The built-in layout: the card's body blocks, one per line of the
+/// layout. TextBlocks and facts render a Markdown subset, so feed text is
+/// escaped as Teams reads it.
 fn layout(m: &Message) -> Vec<Value> {
     match m {
         Message::One(h) => hit_blocks(h),
         Message::Digest(_) => {
-            let (listed, mut rest) = m.listed();
-            let mut blocks = vec![heading(&format!(
-                "{} (rate limit reached; folded into one message)",
-                esc(&m.heading())
-            ))];
-            let mut used = 0;
-            for (i, h) in listed.iter().enumerate() {
-                let line = format!(
-                    "{} — {} · {} · {:.1}",
-                    markdown_link(h.url.as_deref(), &h.title),
-                    esc(&h.feed),
-                    esc(&h.language),
-                    h.score
-                );
-                // Long URLs could push the card past Teams' size limit; a
-                // hit that does not fit is counted with the rest instead.
-                used += line.len();
-                if used > DIGEST_BYTES - MORE_BYTES {
-                    rest += listed.len() - i;
-                    break;
-                }
-                blocks.push(text_block(line));
-            }
-            if rest > 0 {
-                blocks.push(text_block(format!(
-                    "…and {rest} more (newshound hits list)"
-                )));
-            }
+            let heading_text = TeamsMarkdown::text(&m.heading());
+            let (lines, more) =
+                layout::digest_lines::<TeamsMarkdown>(m, Budget::bytes(DIGEST_BYTES));
+            let mut blocks = vec![heading(&heading_text), text_block(DIGEST_NOTE.into())];
+            blocks.extend(lines.into_iter().map(text_block));
+            blocks.extend(more.map(text_block));
             blocks
         }
     }
@@ -114,11 +95,11 @@ fn hit_blocks(h: &HitSummary) -> Vec<Value> {
         facts.push(fact("Matched", &h.terms.join(", ")));
     }
     let mut blocks = vec![
-        heading(&markdown_link(h.url.as_deref(), &h.title)),
+        heading(&layout::link::<TeamsMarkdown>(h.url.as_deref(), &h.title)),
         json!({"type": "FactSet", "facts": facts}),
     ];
     if !h.snippet.is_empty() {
-        blocks.push(text_block(esc(&h.snippet)));
+        blocks.push(text_block(TeamsMarkdown::text(&h.snippet)));
     }
     blocks
 }
@@ -142,7 +123,7 @@ fn fact(title: &str, raw: &str) -> Value {
     let value = if raw.trim().is_empty() {
         "—".to_string()
     } else {
-        esc(raw)
+        TeamsMarkdown::text(raw)
     };
     json!({"title": title, "value": value})
 }

@@ -7,7 +7,7 @@
 //! unknown or unclosed one, so every piece of feed text goes through
 //! [`markup::html`](super::markup::html) and the layout writes the tags.
 //! A text may hold 4,096 characters after entity parsing; we stay under
-//! [`TEXT_UNITS`] counting the markup too, so no message is refused for length.
+//! `TEXT_UNITS` counting the markup too, so no message is refused for length.
 //!
 //! Telegram answers `{"ok": true, "result": {...}}`; a refusal is
 //! `{"ok": false, "error_code": N, "description": "...", "parameters":
@@ -18,29 +18,93 @@
 //! [`super::Sink::send`] scrubs it from a description that echoes it.
 
 use reqwest::StatusCode;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::markup::{html as esc, safe_url, truncate};
-use super::message::{HitSummary, Message};
-use super::{Accepted, Outgoing, SendContext, SendError, http};
-use crate::config::Secret;
+use super::layout::{self, Budget};
+use super::markup::{Html, truncate};
+use super::kind::{Kind, Loader, plain_url};
+use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
 
 /// Our bound on a message, in UTF-16 code units (how Telegram counts), with
 /// markup: well under the 4,096 Telegram allows for the parsed text.
 const TEXT_UNITS: usize = 4000;
 
-pub(super) async fn send(
-    ctx: &SendContext<'_>,
-    api_url: &url::Url,
-    token: &Secret,
-    chat_id: &str,
-    out: &Outgoing,
-) -> Result<Accepted, SendError> {
-    let url = method_url(api_url, token, "sendMessage")?;
-    let text = fit(&ctx.text(out, esc, layout), TEXT_UNITS);
-    let body = payload(chat_id, &text);
-    let answer = http::send(ctx.client.post(url).json(&body), ctx.timeout).await?;
-    judge(answer)
+/// Where the Bot API is unless `api_url` says otherwise.
+const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+/// A `kind = "telegram"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Telegram {
+    /// The Bot API's base URL (a local Bot API server or a proxy may have a path).
+    pub api_url: url::Url,
+    /// The bot's token.
+    pub token: Secret,
+    /// A chat id (`-1001234567890`) or a public channel's name (`@channelname`).
+    pub chat_id: String,
+}
+
+/// The keys of a `kind = "telegram"` entry.
+#[derive(Debug, Deserialize)]
+pub struct TelegramKeys {
+    /// The bot's token, usually `${TELEGRAM_BOT_TOKEN}`.
+    token: Option<String>,
+    /// A file holding the token instead.
+    token_file: Option<String>,
+    /// The chat: a number, or `"@channelname"`.
+    chat_id: Option<ChatId>,
+    /// The Bot API's base URL; `https://api.telegram.org` when absent.
+    api_url: Option<String>,
+}
+
+/// A chat id as the file may write it: a string, or a whole number without quotes.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ChatId {
+    String(String),
+    Int(i64),
+}
+
+impl Kind for Telegram {
+    const NAME: &'static str = "telegram";
+    type Keys = TelegramKeys;
+
+    fn build(keys: TelegramKeys, loader: &mut impl Loader) -> Option<Telegram> {
+        let api_url = match keys.api_url.as_deref() {
+            None => url::Url::parse(DEFAULT_API_URL).ok(),
+            Some(u) => plain_url(loader, "api_url", Some(u)),
+        };
+        let chat_id = match keys.chat_id {
+            Some(ChatId::Int(n)) => Some(n.to_string()),
+            Some(ChatId::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => {
+                loader.error(
+                    "chat_id",
+                    "is required for kind \"telegram\": a chat id such as -1001234567890 or \"@channelname\"".into(),
+                );
+                None
+            }
+        };
+        let token = loader.secret("token", keys.token.as_deref(), keys.token_file.as_deref(), true);
+        Some(Telegram {
+            api_url: api_url?,
+            token: token??,
+            chat_id: chat_id?,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        vec![&self.token]
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        let url = method_url(&self.api_url, &self.token, "sendMessage")?;
+        let built_in = |m: &_| layout::message::<Html>(m, Budget::utf16(TEXT_UNITS));
+        let text = clip(&ctx.text::<Html>(out, built_in), TEXT_UNITS);
+        let body = payload(&self.chat_id, &text);
+        let answer = http::send(ctx.client.post(url).json(&body), ctx.timeout).await?;
+        judge(answer)
+    }
 }
 
 /// `{api_url}/bot{token}/{method}`, keeping any path the API URL has (a
@@ -138,104 +202,6 @@ fn units(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-/// An `href` value: only what would end the attribute or start an entity is
-/// escaped. Not [`esc`], which would put a zero-width space into
-/// `https://medium.com/@author` and break the link.
-fn href(url: &str) -> String {
-    url.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn link(url: Option<&str>, title: &str) -> String {
-    match safe_url(url) {
-        Some(u) => format!("<a href=\"{}\">{}</a>", href(&u), esc(title)),
-        None => esc(title),
-    }
-}
-
-/// The built-in layout, in Telegram's HTML.
-pub(super) fn layout(m: &Message) -> String {
-    match m {
-        Message::One(h) => one(h, TEXT_UNITS),
-        Message::Digest(_) => digest(m, TEXT_UNITS),
-    }
-}
-
-fn one(h: &HitSummary, max: usize) -> String {
-    let head = |linked: bool| {
-        let title = if linked {
-            link(h.url.as_deref(), &h.title)
-        } else {
-            esc(&h.title)
-        };
-        let mut text = format!("<b>{title}</b>\n{}", h.facts(esc));
-        if let Some(m) = h.matched(esc) {
-            text.push_str(&format!("\n{m}"));
-        }
-        text
-    };
-    let mut text = head(true);
-    if units(&text) > max {
-        // Only a monstrous URL gets here; the title without its link is
-        // still worth sending.
-        text = head(false);
-    }
-    if let Some(quote) = snippet_within(&h.snippet, max.saturating_sub(units(&text))) {
-        text.push_str(&quote);
-    }
-    fit(&text, max)
-}
-
-/// The snippet as a quote, cut (before escaping, so never inside an entity)
-/// until it fits in `room`; `None` when not even a word of it does.
-fn snippet_within(snippet: &str, room: usize) -> Option<String> {
-    let quote = |s: &str| format!("\n<blockquote>{}</blockquote>", esc(s));
-    let mut keep = snippet.chars().count();
-    while keep > 0 {
-        let text = quote(&truncate(snippet, keep));
-        let over = units(&text).saturating_sub(room);
-        if over == 0 {
-            return Some(text);
-        }
-        // An escaped character takes at most 7 units (`&quot;` plus a
-        // zero-width space), so dropping over/7 never cuts more than needed.
-        keep = keep.saturating_sub(over.div_ceil(7).max(1));
-    }
-    None
-}
-
-fn digest(m: &Message, max: usize) -> String {
-    let (listed, mut rest) = m.listed();
-    let mut text = format!(
-        "<b>{}</b> (rate limit reached; folded into one message)",
-        esc(&m.heading())
-    );
-    // Room for the longest possible "and N more" line.
-    let tail_room = 64;
-    for (i, h) in listed.iter().enumerate() {
-        let line = format!(
-            "\n• {} — {} · {} · {:.1}",
-            link(h.url.as_deref(), &h.title),
-            esc(&h.feed),
-            esc(&h.language),
-            h.score
-        );
-        if units(&text) + units(&line) + tail_room > max {
-            rest += listed.len() - i;
-            break;
-        }
-        text.push_str(&line);
-    }
-    if rest > 0 {
-        text.push_str(&format!(
-            "\n…and {rest} more (<code>newshound hits list</code>)"
-        ));
-    }
-    fit(&text, max)
-}
-
 /// One piece of HTML text: a tag, an entity, or a character.
 enum Piece<'a> {
     Open(&'a str, &'a str),
@@ -283,8 +249,8 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
 /// `text` cut to `max` UTF-16 units if longer: never inside a tag or an
 /// entity, with `…` where it was cut and every tag still open closed, so
 /// that Telegram can parse what is left. The last resort for a user
-/// template; the built-in layout shortens the snippet before it gets here.
-fn fit(text: &str, max: usize) -> String {
+/// template; the built-in layout keeps within the limit by itself.
+fn clip(text: &str, max: usize) -> String {
     if units(text) <= max {
         return text.to_string();
     }
@@ -335,6 +301,7 @@ fn fit(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alert::message::{HitSummary, Message};
 
     fn summary(title: &str, snippet: &str) -> HitSummary {
         HitSummary {
@@ -390,7 +357,10 @@ mod tests {
 
     #[test]
     fn the_link_keeps_its_at_sign_and_escapes_its_ampersand() {
-        let text = layout(&Message::One(Box::new(summary("T", "s"))));
+        let text = layout::message::<Html>(
+            &Message::One(Box::new(summary("T", "s"))),
+            Budget::utf16(TEXT_UNITS),
+        );
         assert!(
             text.contains("<a href=\"https://medium.com/@writer/a?b=1&amp;c=2\">T</a>"),
             "{text}"
@@ -402,8 +372,8 @@ mod tests {
     #[test]
     fn a_long_snippet_is_cut_first_and_whole_entities_stay() {
         let h = summary("Title", &"<&>".repeat(100));
-        let full = one(&h, TEXT_UNITS);
-        let short = one(&h, 300);
+        let full = layout::hit::<Html>(&h, Budget::utf16(TEXT_UNITS));
+        let short = layout::hit::<Html>(&h, Budget::utf16(300));
         assert!(units(&short) <= 300, "{}", units(&short));
         assert!(short.starts_with("<b><a href="), "{short}");
         assert!(short.ends_with("…</blockquote>"), "{short}");
@@ -423,14 +393,14 @@ mod tests {
     fn fit_closes_open_tags_and_never_splits_a_tag_or_entity() {
         let text = "<b><a href=\"https://e/\">abc &amp; def</a></b> tail";
         for max in 0..units(text) {
-            let got = fit(text, max);
+            let got = clip(text, max);
             assert!(units(&got) <= max.max(1), "{max}: {got}");
             let opened = got.matches("<b>").count() + got.matches("<a ").count();
             let closed = got.matches("</b>").count() + got.matches("</a>").count();
             assert_eq!(opened, closed, "{max}: {got}");
             assert!(!got.contains("&am…") && !got.contains("<a…"), "{got}");
         }
-        assert_eq!(fit(text, 100), text);
+        assert_eq!(clip(text, 100), text);
     }
 
     #[test]
@@ -438,7 +408,7 @@ mod tests {
         let hits: Vec<HitSummary> = (0..15)
             .map(|i| summary(&format!("{i} {}", "x".repeat(190)), ""))
             .collect();
-        let text = digest(&Message::Digest(hits), 1500);
+        let text = layout::digest::<Html>(&Message::Digest(hits), Budget::utf16(1500));
         assert!(units(&text) <= 1500, "{}", units(&text));
         assert!(
             text.contains("more (<code>newshound hits list</code>)"),

@@ -26,14 +26,57 @@
 
 use chrono::{SecondsFormat, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::{Accepted, Event, Outgoing, SendContext, SendError, http};
-use crate::config::{AlertSpec, Secret};
+use super::kind::{Kind, Loader, webhook_url};
+use super::{Accepted, AlertSpec, Event, Outgoing, SendContext, SendError, Secret, http};
 use crate::model::Hit;
 
-pub(super) async fn send(
+/// A `kind = "webhook"` alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// Where the JSON goes.
+    pub url: Secret,
+    /// The HMAC key of `X-Newshound-Signature`; unsigned when absent.
+    pub secret: Option<Secret>,
+}
+
+/// The keys of a `kind = "webhook"` entry.
+#[derive(Debug, Deserialize)]
+pub struct WebhookKeys {
+    /// The receiver's URL.
+    url: Option<String>,
+    /// A file holding the URL instead.
+    url_file: Option<String>,
+    /// The signing key, usually `${WEBHOOK_SECRET}`.
+    secret: Option<String>,
+    /// A file holding the signing key instead.
+    secret_file: Option<String>,
+}
+
+impl Kind for Webhook {
+    const NAME: &'static str = "webhook";
+    type Keys = WebhookKeys;
+
+    fn build(keys: WebhookKeys, loader: &mut impl Loader) -> Option<Webhook> {
+        let secret = loader.secret("secret", keys.secret.as_deref(), keys.secret_file.as_deref(), false);
+        Some(Webhook {
+            url: webhook_url(loader, keys.url.as_deref(), keys.url_file.as_deref())?,
+            secret: secret?,
+        })
+    }
+
+    fn secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.url).chain(&self.secret).collect()
+    }
+
+    async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
+        post(ctx, &self.url, self.secret.as_ref(), out).await
+    }
+}
+
+async fn post(
     ctx: &SendContext<'_>,
     url: &Secret,
     secret: Option<&Secret>,

@@ -188,7 +188,8 @@ fn test(config_path: &Path, name: &str) -> CmdResult {
     match runtime.block_on(sink.send(&message)) {
         Ok(accepted) => out(&format!(
             "alert {name:?} ({}): accepted: {}\n",
-            spec.kind, accepted.0
+            spec.kind(),
+            accepted.0
         )),
         Err(e) => {
             let verdict = match e {
@@ -197,7 +198,7 @@ fn test(config_path: &Path, name: &str) -> CmdResult {
             };
             Err(Failure::runtime(anyhow::anyhow!(
                 "alert {name:?} ({}): {verdict}: {}",
-                spec.kind,
+                spec.kind(),
                 e.reason()
             )))
         }

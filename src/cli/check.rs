@@ -38,7 +38,7 @@ pub fn check(config_path: &Path) -> CmdResult {
             .iter()
             .map(|a| {
                 let off = if a.enabled { "" } else { ", disabled" };
-                format!("{} ({}{off})", a.name, a.kind)
+                format!("{} ({}{off})", a.name, a.kind())
             })
             .collect();
         text.push_str(&format!("  alerts: {}\n", names.join(", ")));

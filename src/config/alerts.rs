@@ -1,213 +1,35 @@
-//! `[[alert]]` entries: the file format, and the validated [`AlertSpec`] the
-//! alert module delivers with.
+//! `[[alert]]` entries: reading them from `newshound.toml`. The loader
+//! knows the keys every kind shares (name, filters, template, delivery
+//! policy); each kind's own keys and their checks belong to the kind
+//! (`alert::Target`), which this loader serves through [`Loader`]: the keys
+//! deserialised with their positions, problems located at their field, and
+//! secrets read from `${VAR}` or from a `*_file`.
 //!
-//! Secrets (webhook URLs, tokens, signing keys) come from `${VAR}` or from a
-//! `*_file` key naming a file; they are held as [`Secret`], which never
-//! prints its value, and no message written here quotes one.
+//! Secrets (webhook URLs, tokens, signing keys) are held as [`Secret`],
+//! which never prints its value, and no message written here quotes one.
 
-use std::fmt;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use toml::Spanned;
-use toml::de::DeValue;
+use toml::de::{DeTable, DeValue};
 
 use super::diag::{Diagnostic, SourceFile, span_of_path};
 use super::settings::resolve;
 use super::units::parse_duration;
+use crate::alert::kind::{Loader, key_names};
+use crate::alert::{AlertFilter, DeliveryPolicy, Secret, Target};
+// settings.rs names the loaded entries through this module.
+pub(super) use crate::alert::AlertSpec;
 
-/// The alert kinds the configuration accepts.
-pub const ALERT_KINDS: [&str; 9] = [
-    "slack",
-    "discord",
-    "mattermost",
-    "teams",
-    "matrix",
-    "telegram",
-    "ntfy",
-    "webhook",
-    "exec",
-];
-
-/// Keys every kind accepts; the kind-specific ones are in [`kind_keys`].
-const COMMON_KEYS: [&str; 15] = [
-    "name",
-    "kind",
-    "enabled",
-    "topics",
-    "languages",
-    "feeds",
-    "min_score",
-    "template",
-    "rate_limit",
-    "timeout",
-    "retry_min",
-    "retry_max",
-    "max_attempts",
-    "max_age",
-    "username",
-];
-
-fn kind_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "slack" => &["url", "url_file", "format"],
-        "mattermost" | "discord" | "teams" => &["url", "url_file"],
-        "matrix" => &["homeserver", "room", "token", "token_file"],
-        "telegram" => &["token", "token_file", "chat_id", "api_url"],
-        "ntfy" => &["url", "url_file", "token", "token_file", "priority", "tags"],
-        "webhook" => &["url", "url_file", "secret", "secret_file"],
-        "exec" => &["command"],
-        _ => &[],
-    }
-}
-
-/// A value that must not be shown: `{:?}` prints `Secret(***)`, and there is
-/// no `Display`. Call [`Secret::expose`] only where the value is sent.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// Which hits an alert wants. Empty lists mean "any".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlertFilter {
-    pub topics: Vec<String>,
-    pub languages: Vec<String>,
-    pub feeds: Vec<String>,
-    pub min_score: Option<f64>,
-}
-
-/// How hard delivery tries before an entry is declared dead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeliveryPolicy {
-    /// One request (or one `exec` run) may take this long.
-    pub timeout: Duration,
-    /// The first retry waits up to this long (full jitter), doubling each time ...
-    pub retry_min: Duration,
-    /// ... up to this long.
-    pub retry_max: Duration,
-    /// An entry is dead after this many failed attempts ...
-    pub max_attempts: u32,
-    /// ... or when it has been pending this long.
-    pub max_age: Duration,
-}
-
-impl Default for DeliveryPolicy {
-    fn default() -> Self {
-        DeliveryPolicy {
-            timeout: Duration::from_secs(15),
-            retry_min: Duration::from_secs(10),
-            retry_max: Duration::from_secs(3600),
-            max_attempts: 50,
-            max_age: Duration::from_secs(24 * 3600),
-        }
-    }
-}
-
-/// Where an alert goes, with what each kind needs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AlertTarget {
-    Slack {
-        url: Secret,
-        /// Block Kit layout instead of one mrkdwn text.
-        blocks: bool,
-    },
-    Mattermost {
-        url: Secret,
-    },
-    Discord {
-        url: Secret,
-    },
-    Teams {
-        url: Secret,
-    },
-    Matrix {
-        homeserver: url::Url,
-        room: String,
-        token: Secret,
-    },
-    Telegram {
-        api_url: url::Url,
-        token: Secret,
-        chat_id: String,
-    },
-    Ntfy {
-        url: Secret,
-        token: Option<Secret>,
-        priority: Option<u8>,
-        tags: Vec<String>,
-    },
-    Webhook {
-        url: Secret,
-        secret: Option<Secret>,
-    },
-    Exec {
-        command: Vec<String>,
-    },
-}
-
-impl AlertTarget {
-    /// Every secret of the target, so that error texts can be scrubbed of them.
-    pub fn secrets(&self) -> Vec<&Secret> {
-        match self {
-            AlertTarget::Slack { url, .. }
-            | AlertTarget::Mattermost { url }
-            | AlertTarget::Discord { url }
-            | AlertTarget::Teams { url } => vec![url],
-            AlertTarget::Matrix { token, .. } | AlertTarget::Telegram { token, .. } => vec![token],
-            AlertTarget::Ntfy { url, token, .. } => std::iter::once(url).chain(token).collect(),
-            AlertTarget::Webhook { url, secret } => std::iter::once(url).chain(secret).collect(),
-            AlertTarget::Exec { .. } => Vec::new(),
-        }
-    }
-}
-
-/// One validated `[[alert]]` entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertSpec {
-    /// Line of the `[[alert]]` table in its file (0 when built in code), for messages.
-    pub line: usize,
-    pub name: String,
-    pub kind: String,
-    pub enabled: bool,
-    pub filter: AlertFilter,
-    /// A minijinja template for the message text; the built-in layout when absent.
-    pub template: Option<String>,
-    /// At most this many messages a minute; more hits are folded into a digest.
-    pub rate_limit: Option<u32>,
-    /// Shown as the sender where the service allows it (Slack, Mattermost, Discord).
-    pub username: Option<String>,
-    pub delivery: DeliveryPolicy,
-    pub target: AlertTarget,
-}
-
-/// A string, or a whole number written without quotes (Telegram chat ids).
+/// The keys every kind shares, as the file writes them. Unknown keys are
+/// not refused by serde here: the table also holds the kind's own keys,
+/// which the kind reads, and a key that neither reads is reported by
+/// [`AlertValidator::validate`], which knows the kind.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum StringOrInt {
-    String(String),
-    Int(i64),
-}
-
-/// The file format of one `[[alert]]` table.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct AlertSection {
     name: String,
     kind: String,
@@ -228,22 +50,6 @@ pub(super) struct AlertSection {
     retry_max: Option<String>,
     max_attempts: Option<u32>,
     max_age: Option<String>,
-    url: Option<String>,
-    url_file: Option<String>,
-    token: Option<String>,
-    token_file: Option<String>,
-    secret: Option<String>,
-    secret_file: Option<String>,
-    format: Option<String>,
-    homeserver: Option<String>,
-    room: Option<String>,
-    chat_id: Option<StringOrInt>,
-    api_url: Option<String>,
-    priority: Option<u8>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    command: Vec<String>,
 }
 
 fn default_true() -> bool {
@@ -268,7 +74,11 @@ impl AlertValidator<'_> {
         earlier: &[AlertSpec],
     ) -> Option<AlertSpec> {
         let errors_before = self.diags.len();
-        let at = Entry { i, table };
+        let at = Entry {
+            i,
+            table,
+            kind: &raw.kind,
+        };
         if raw.name.trim().is_empty() {
             self.error(&at, "name", "must not be empty");
         }
@@ -282,33 +92,44 @@ impl AlertValidator<'_> {
                 ),
             );
         }
-        if !ALERT_KINDS.contains(&raw.kind.as_str()) {
+        let Some(own_keys) = Target::keys(&raw.kind) else {
             self.error(
                 &at,
                 "kind",
                 format!(
                     "{:?} is not a kind; use one of {}",
                     raw.kind,
-                    ALERT_KINDS.join(", ")
+                    Target::KINDS.join(", ")
                 ),
             );
             return None;
-        }
+        };
+        let common_keys = key_names::<AlertSection>();
         if let DeValue::Table(keys) = table.get_ref() {
-            let allowed = kind_keys(&raw.kind);
-            for (key, _) in keys.iter() {
-                let key = key.get_ref().as_ref();
-                if !COMMON_KEYS.contains(&key) && !allowed.contains(&key) {
-                    self.error(
-                        &at,
-                        key,
-                        format!(
-                            "not used by kind {:?}; its own keys are: {}",
-                            raw.kind,
-                            allowed.join(", ")
-                        ),
-                    );
+            for (spanned, _) in keys.iter() {
+                let key = spanned.get_ref().as_ref();
+                if common_keys.contains(&key) || own_keys.contains(&key) {
+                    continue;
                 }
+                let known = every_key();
+                if !known.contains(&key) {
+                    // At the key, as serde reports an unknown field elsewhere.
+                    let d = self.file.diag(
+                        Some(spanned.span()),
+                        at.field(key),
+                        unknown_key(key, &known),
+                    );
+                    self.diags.push(d);
+                }
+                self.error(
+                    &at,
+                    key,
+                    format!(
+                        "not used by kind {:?}; its own keys are: {}",
+                        raw.kind,
+                        own_keys.join(", ")
+                    ),
+                );
             }
         }
         if let Some(score) = raw.min_score
@@ -356,14 +177,20 @@ impl AlertValidator<'_> {
         if delivery.retry_min > delivery.retry_max {
             self.error(&at, "retry_min", "is longer than retry_max");
         }
-        let target = self.target(&at, &raw);
+        let target = Target::build(
+            &raw.kind,
+            &mut KindLoader {
+                validator: self,
+                at: &at,
+                own_keys,
+            },
+        );
         if self.diags.len() > errors_before {
             return None;
         }
         Some(AlertSpec {
             line: self.file.line_col(table.span().start).0,
             name: raw.name,
-            kind: raw.kind,
             enabled: raw.enabled,
             filter: AlertFilter {
                 topics: raw.topics,
@@ -377,234 +204,6 @@ impl AlertValidator<'_> {
             delivery,
             target: target?,
         })
-    }
-
-    fn target(&mut self, at: &Entry<'_, '_>, raw: &AlertSection) -> Option<AlertTarget> {
-        let target = match raw.kind.as_str() {
-            "slack" => {
-                let blocks = match raw.format.as_deref() {
-                    None | Some("mrkdwn") => false,
-                    Some("blocks") => true,
-                    Some(other) => {
-                        self.error(
-                            at,
-                            "format",
-                            format!("{other:?} is not a format; use \"mrkdwn\" or \"blocks\""),
-                        );
-                        false
-                    }
-                };
-                AlertTarget::Slack {
-                    url: self.url(at, raw)?,
-                    blocks,
-                }
-            }
-            "mattermost" => AlertTarget::Mattermost {
-                url: self.url(at, raw)?,
-            },
-            "discord" => AlertTarget::Discord {
-                url: self.url(at, raw)?,
-            },
-            "teams" => AlertTarget::Teams {
-                url: self.url(at, raw)?,
-            },
-            "matrix" => {
-                let homeserver = self.plain_url(at, "homeserver", raw.homeserver.as_deref());
-                let room = match raw.room.as_deref().map(str::trim) {
-                    // Room ids of room version 12 have no `:server` part; aliases always do.
-                    Some(r)
-                        if (r.starts_with('!') && r.len() > 1)
-                            || (r.starts_with('#') && r.contains(':')) =>
-                    {
-                        Some(r.to_string())
-                    }
-                    Some(_) => {
-                        self.error(
-                            at,
-                            "room",
-                            "must be a room id such as \"!abc123:example.org\" (or an alias \"#room:example.org\")",
-                        );
-                        None
-                    }
-                    None => {
-                        self.error(at, "room", "is required for kind \"matrix\"");
-                        None
-                    }
-                };
-                let token = self.secret(at, "token", &raw.token, &raw.token_file, true);
-                AlertTarget::Matrix {
-                    homeserver: homeserver?,
-                    room: room?,
-                    token: token??,
-                }
-            }
-            "telegram" => {
-                let api_url = match raw.api_url.as_deref() {
-                    None => url::Url::parse("https://api.telegram.org").ok(),
-                    Some(u) => self.plain_url(at, "api_url", Some(u)),
-                };
-                let chat_id = match &raw.chat_id {
-                    Some(StringOrInt::Int(n)) => Some(n.to_string()),
-                    Some(StringOrInt::String(s)) if !s.trim().is_empty() => {
-                        Some(s.trim().to_string())
-                    }
-                    _ => {
-                        self.error(
-                            at,
-                            "chat_id",
-                            "is required for kind \"telegram\": a chat id such as -1001234567890 or \"@channelname\"",
-                        );
-                        None
-                    }
-                };
-                let token = self.secret(at, "token", &raw.token, &raw.token_file, true);
-                AlertTarget::Telegram {
-                    api_url: api_url?,
-                    token: token??,
-                    chat_id: chat_id?,
-                }
-            }
-            "ntfy" => {
-                if let Some(p) = raw.priority
-                    && !(1..=5).contains(&p)
-                {
-                    self.error(at, "priority", "must be 1 (min) to 5 (max)");
-                }
-                let token = self.secret(at, "token", &raw.token, &raw.token_file, false);
-                AlertTarget::Ntfy {
-                    url: self.url(at, raw)?,
-                    token: token?,
-                    priority: raw.priority,
-                    tags: raw.tags.clone(),
-                }
-            }
-            "webhook" => {
-                let secret = self.secret(at, "secret", &raw.secret, &raw.secret_file, false);
-                AlertTarget::Webhook {
-                    url: self.url(at, raw)?,
-                    secret: secret?,
-                }
-            }
-            "exec" => {
-                if raw.command.is_empty() || raw.command[0].trim().is_empty() {
-                    self.error(
-                        at,
-                        "command",
-                        "is required for kind \"exec\": the program and its arguments, such as [\"/usr/local/bin/notify\", \"--quiet\"]",
-                    );
-                    return None;
-                }
-                let mut command = raw.command.clone();
-                // A relative program path is relative to the configuration
-                // file, like every other path in it; a bare name is looked up in PATH.
-                if command[0].contains('/') {
-                    command[0] = resolve(self.base, &command[0]).display().to_string();
-                }
-                AlertTarget::Exec { command }
-            }
-            _ => return None,
-        };
-        Some(target)
-    }
-
-    /// The `url` / `url_file` pair: required, one of the two, http(s).
-    fn url(&mut self, at: &Entry<'_, '_>, raw: &AlertSection) -> Option<Secret> {
-        let secret = self.secret(at, "url", &raw.url, &raw.url_file, true)??;
-        match url::Url::parse(secret.expose()) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(secret),
-            _ => {
-                // The value is not quoted: webhook URLs carry their token.
-                self.error(
-                    at,
-                    "url",
-                    "is not an http:// or https:// URL (the value is not shown, as it may hold a secret)",
-                );
-                None
-            }
-        }
-    }
-
-    /// A URL that is not a secret (a Matrix homeserver, a Telegram API base).
-    fn plain_url(
-        &mut self,
-        at: &Entry<'_, '_>,
-        field: &str,
-        value: Option<&str>,
-    ) -> Option<url::Url> {
-        let Some(value) = value else {
-            self.error(at, field, format!("is required for kind {:?}", at.kind()));
-            return None;
-        };
-        match url::Url::parse(value.trim()) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
-            _ => {
-                self.error(
-                    at,
-                    field,
-                    format!("{value:?} is not an http:// or https:// URL"),
-                );
-                None
-            }
-        }
-    }
-
-    /// A secret given inline (usually as `${VAR}`) or as `KEY_file`.
-    /// `Some(Some(_))` when present, `Some(None)` when absent and optional,
-    /// `None` on an error (already reported).
-    fn secret(
-        &mut self,
-        at: &Entry<'_, '_>,
-        key: &str,
-        inline: &Option<String>,
-        file: &Option<String>,
-        required: bool,
-    ) -> Option<Option<Secret>> {
-        let file_key = format!("{key}_file");
-        match (inline, file) {
-            (Some(_), Some(_)) => {
-                self.error(at, &file_key, format!("give {key} or {file_key}, not both"));
-                None
-            }
-            (Some(value), None) if value.trim().is_empty() => {
-                self.error(
-                    at,
-                    key,
-                    "is empty (if it comes from ${VAR}, the variable is set but empty)",
-                );
-                None
-            }
-            (Some(value), None) => Some(Some(Secret::new(value.trim()))),
-            (None, Some(path)) => {
-                let path = resolve(self.base, path);
-                match std::fs::read_to_string(&path) {
-                    Ok(text) if text.trim().is_empty() => {
-                        self.error(at, &file_key, format!("{} is empty", path.display()));
-                        None
-                    }
-                    Ok(text) => Some(Some(Secret::new(text.trim()))),
-                    Err(e) => {
-                        self.error(
-                            at,
-                            &file_key,
-                            format!("cannot read {}: {e}", path.display()),
-                        );
-                        None
-                    }
-                }
-            }
-            (None, None) if required => {
-                self.error(
-                    at,
-                    key,
-                    format!(
-                        "is required for kind {:?} (or {file_key} naming a file that holds it)",
-                        at.kind()
-                    ),
-                );
-                None
-            }
-            (None, None) => Some(None),
-        }
     }
 
     fn duration(
@@ -638,10 +237,126 @@ impl AlertValidator<'_> {
     }
 }
 
+/// Every key some `[[alert]]` reads: the common ones, then each kind's
+/// own, in the order of the kinds.
+fn every_key() -> Vec<&'static str> {
+    let mut keys = key_names::<AlertSection>().to_vec();
+    for kind in Target::KINDS {
+        for key in Target::keys(kind).unwrap_or_default() {
+            if !keys.contains(key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// serde's words for a key no struct field takes, so that a key no kind
+/// reads is reported as it is in every other section.
+fn unknown_key(key: &str, known: &[&str]) -> String {
+    let quoted: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "unknown field `{key}`, expected one of {}",
+        quoted.join(", ")
+    )
+}
+
+/// What a kind's checks ask of the loader, for one entry.
+struct KindLoader<'v, 'a, 'e, 't, 'i> {
+    validator: &'v mut AlertValidator<'a>,
+    at: &'e Entry<'t, 'i>,
+    /// The keys the kind reads; the others were reported already.
+    own_keys: &'static [&'static str],
+}
+
+impl Loader for KindLoader<'_, '_, '_, '_, '_> {
+    fn kind(&self) -> &str {
+        self.at.kind
+    }
+
+    fn keys<T: DeserializeOwned>(&mut self) -> Option<T> {
+        let DeValue::Table(table) = self.at.table.get_ref() else {
+            return None;
+        };
+        let mut own = DeTable::new();
+        for (key, value) in table.iter() {
+            if self.own_keys.contains(&key.get_ref().as_ref()) {
+                own.insert(key.clone(), value.clone());
+            }
+        }
+        let own = Spanned::new(self.at.table.span(), DeValue::Table(own));
+        let (keys, mut problems) = self
+            .validator
+            .file
+            .section_all::<T>(&format!("alert[{}]", self.at.i), &own);
+        self.validator.diags.append(&mut problems);
+        keys
+    }
+
+    fn error(&mut self, field: &str, message: String) {
+        self.validator.error(self.at, field, message);
+    }
+
+    fn secret(
+        &mut self,
+        key: &str,
+        inline: Option<&str>,
+        file: Option<&str>,
+        required: bool,
+    ) -> Option<Option<Secret>> {
+        let file_key = format!("{key}_file");
+        match (inline, file) {
+            (Some(_), Some(_)) => {
+                self.error(&file_key, format!("give {key} or {file_key}, not both"));
+                None
+            }
+            (Some(value), None) if value.trim().is_empty() => {
+                self.error(
+                    key,
+                    "is empty (if it comes from ${VAR}, the variable is set but empty)".into(),
+                );
+                None
+            }
+            (Some(value), None) => Some(Some(Secret::new(value.trim()))),
+            (None, Some(path)) => {
+                let path = self.path(path);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) if text.trim().is_empty() => {
+                        self.error(&file_key, format!("{} is empty", path.display()));
+                        None
+                    }
+                    Ok(text) => Some(Some(Secret::new(text.trim()))),
+                    Err(e) => {
+                        self.error(&file_key, format!("cannot read {}: {e}", path.display()));
+                        None
+                    }
+                }
+            }
+            (None, None) if required => {
+                let kind = self.at.kind;
+                self.error(
+                    key,
+                    format!(
+                        "is required for kind {kind:?} (or {file_key} naming a file that holds it)"
+                    ),
+                );
+                None
+            }
+            (None, None) => Some(None),
+        }
+    }
+
+    fn path(&self, value: &str) -> PathBuf {
+        resolve(self.validator.base, value)
+    }
+}
+
 /// The `[[alert]]` table being validated, for naming and locating its fields.
 struct Entry<'t, 'i> {
     i: usize,
     table: &'t Spanned<DeValue<'i>>,
+    /// The kind the entry names.
+    kind: &'t str,
 }
 
 impl Entry<'_, '_> {
@@ -651,16 +366,6 @@ impl Entry<'_, '_> {
 
     fn span(&self, name: &str) -> Range<usize> {
         span_of_path(self.table, name).unwrap_or_else(|| self.table.span())
-    }
-
-    fn kind(&self) -> String {
-        match self.table.get_ref() {
-            DeValue::Table(t) => t
-                .get("kind")
-                .and_then(|k| k.get_ref().as_str().map(str::to_string))
-                .unwrap_or_default(),
-            _ => String::new(),
-        }
     }
 }
 
@@ -707,15 +412,124 @@ pub fn check_references(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Settings;
+
+    /// The alerts of a `newshound.toml` holding `alerts`, or every problem
+    /// as `line:column: field: message`.
+    fn load(alerts: &str) -> Result<Vec<AlertSpec>, Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newshound.toml");
+        std::fs::write(&path, alerts).unwrap();
+        std::fs::write(dir.path().join("tg-token"), "123:abc\n").unwrap();
+        let (settings, diags) =
+            Settings::load_partial(&path).map_err(|d| vec![d[0].message.clone()])?;
+        if diags.is_empty() {
+            return Ok(settings.alerts);
+        }
+        Err(diags
+            .iter()
+            .map(|d| format!("{}:{}: {}: {}", d.line, d.column, d.field, d.message))
+            .collect())
+    }
+
+    #[test]
+    fn each_kind_reads_its_own_keys() {
+        let alerts = load(
+            "[[alert]]\nname = \"s\"\nkind = \"slack\"\nurl = \"https://h.example/x\"\nformat = \"blocks\"\n\
+             [[alert]]\nname = \"t\"\nkind = \"telegram\"\ntoken_file = \"tg-token\"\nchat_id = -100123\n\
+             [[alert]]\nname = \"e\"\nkind = \"exec\"\ncommand = [\"bin/notify\", \"-q\"]\n",
+        )
+        .expect("loads");
+        let kinds: Vec<&str> = alerts.iter().map(|a| a.kind()).collect();
+        assert_eq!(kinds, ["slack", "telegram", "exec"]);
+        match &alerts[0].target {
+            Target::Slack(s) => assert!(s.blocks),
+            other => panic!("{other:?}"),
+        }
+        match &alerts[1].target {
+            Target::Telegram(t) => {
+                assert_eq!(t.chat_id, "-100123");
+                assert_eq!(t.token.expose(), "123:abc");
+                assert_eq!(t.api_url.as_str(), "https://api.telegram.org/");
+            }
+            other => panic!("{other:?}"),
+        }
+        match &alerts[2].target {
+            Target::Exec(e) => {
+                assert!(e.command[0].ends_with("/bin/notify"), "{:?}", e.command);
+                assert!(Path::new(&e.command[0]).is_absolute());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_is_reported_where_it_stands_and_for_what_it_is() {
+        let errors = load(
+            "[[alert]]\nname = \"n\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\n\
+             priority = \"high\"\nroom = \"!r:x\"\ncolour = \"red\"\n",
+        )
+        .unwrap_err();
+        let own = "its own keys are: url, url_file, token, token_file, priority, tags";
+        assert!(
+            errors.contains(
+                &"5:12: alert[0].priority: invalid type: string \"high\", expected u8".to_string()
+            ),
+            "{errors:#?}"
+        );
+        assert!(
+            errors.contains(&format!(
+                "6:8: alert[0].room: not used by kind \"ntfy\"; {own}"
+            )),
+            "{errors:#?}"
+        );
+        let unknown = errors
+            .iter()
+            .find(|e| {
+                e.starts_with(
+                    "7:1: alert[0].colour: unknown field `colour`, expected one of `name`, `kind`",
+                )
+            })
+            .unwrap_or_else(|| panic!("{errors:#?}"));
+        assert!(
+            unknown.contains("`url`") && unknown.contains("`command`"),
+            "{unknown}"
+        );
+        assert!(
+            errors.contains(&format!(
+                "7:10: alert[0].colour: not used by kind \"ntfy\"; {own}"
+            )),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn a_kind_checks_its_values() {
+        let errors = load(
+            "[[alert]]\nname = \"s\"\nkind = \"slack\"\nurl = \"https://h.example/x\"\nformat = \"html\"\n\
+             [[alert]]\nname = \"m\"\nkind = \"matrix\"\nhomeserver = \"ftp://m\"\nroom = \"general\"\ntoken = \"t\"\n",
+        )
+        .unwrap_err();
+        for expected in [
+            "alert[0].format: \"html\" is not a format; use \"mrkdwn\" or \"blocks\"",
+            "alert[1].homeserver: \"ftp://m\" is not an http:// or https:// URL",
+            "alert[1].room: must be a room id",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(expected)),
+                "{expected}: {errors:#?}"
+            );
+        }
+    }
 
     #[test]
     fn secrets_do_not_print() {
         let s = Secret::new("https://hooks.slack.com/services/T0/B0/XYZ");
         assert_eq!(format!("{s:?}"), "Secret(***)");
-        let target = AlertTarget::Webhook {
+        let target = Target::Webhook(crate::alert::webhook::Webhook {
             url: s.clone(),
             secret: Some(Secret::new("hunter2")),
-        };
+        });
         let shown = format!("{target:?}");
         assert!(
             !shown.contains("XYZ") && !shown.contains("hunter2"),

@@ -15,7 +15,6 @@ mod units;
 
 use std::path::{Path, PathBuf};
 
-pub use alerts::{ALERT_KINDS, AlertFilter, AlertSpec, AlertTarget, DeliveryPolicy, Secret};
 pub use diag::{Diagnostic, Diagnostics, SourceFile, expand_env};
 pub use feeds::{FeedConfig, load_feeds};
 pub use settings::{Alerts, ApiSettings, LogSettings, PollSettings, Settings, StoreSettings};

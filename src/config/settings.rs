@@ -197,18 +197,9 @@ impl Default for PollSettings {
             max_body_bytes: 10 << 20,
             max_redirects: default_max_redirects(),
             backoff_max: Duration::from_secs(6 * 3600),
-            user_agent: default_user_agent(),
+            user_agent: crate::USER_AGENT.to_string(),
         }
     }
-}
-
-/// `newshound/<version> (+<repository>)`: names the program and its version
-/// so feed operators know who is asking.
-pub fn default_user_agent() -> String {
-    format!(
-        "newshound/{} (+https://github.com/newshound/newshound)",
-        env!("CARGO_PKG_VERSION")
-    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -332,7 +323,9 @@ impl Settings {
             max_body_bytes: v.size("poll.max_body", &poll.max_body),
             max_redirects: poll.max_redirects,
             backoff_max: v.duration("poll.backoff_max", &poll.backoff_max),
-            user_agent: poll.user_agent.unwrap_or_else(default_user_agent),
+            user_agent: poll
+                .user_agent
+                .unwrap_or_else(|| crate::USER_AGENT.to_string()),
         };
         if !["trace", "debug", "info", "warn", "error"].contains(&log.level.as_str()) {
             let span = root.get("log").map(|l| l.span());

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::backoff::{Backoff, Jitter};
+
 /// The first delay after a failure; doubles with each further failure.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 
@@ -59,9 +61,12 @@ pub fn after_failure(
 }
 
 pub fn backoff(error_count: u32, cap: Duration, rng: &mut fastrand::Rng) -> Duration {
-    let exp = error_count.saturating_sub(1).min(30);
-    let full = BACKOFF_BASE.saturating_mul(1u32 << exp).min(cap);
-    full / 2 + (full / 2).mul_f64(rng.f64())
+    Backoff {
+        base: BACKOFF_BASE,
+        cap,
+        jitter: Jitter::Equal,
+    }
+    .delay(error_count, rng)
 }
 
 #[cfg(test)]

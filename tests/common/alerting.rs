@@ -1,30 +1,18 @@
 //! Building alerts and messages for sink tests.
 
+use newshound::alert::{AlertFilter, AlertSpec, DeliveryPolicy, Target};
 use newshound::alert::{Event, HitSummary, Message, Outgoing, Sink};
-use newshound::config::{AlertFilter, AlertSpec, AlertTarget, DeliveryPolicy};
 use newshound::model::{Hit, TermHit, TopicResult};
 
 /// A title with everything a hostile or careless feed could put in one.
 pub const HOSTILE_TITLE: &str =
     "@everyone <!channel> @here @room **bold** _it_ [link](http://evil) <b>html</b> & <@123>";
 
-/// An alert spec of `kind` for `target`, with short timeouts.
-pub fn spec(name: &str, target: AlertTarget) -> AlertSpec {
-    let kind = match &target {
-        AlertTarget::Slack { .. } => "slack",
-        AlertTarget::Mattermost { .. } => "mattermost",
-        AlertTarget::Discord { .. } => "discord",
-        AlertTarget::Teams { .. } => "teams",
-        AlertTarget::Matrix { .. } => "matrix",
-        AlertTarget::Telegram { .. } => "telegram",
-        AlertTarget::Ntfy { .. } => "ntfy",
-        AlertTarget::Webhook { .. } => "webhook",
-        AlertTarget::Exec { .. } => "exec",
-    };
+/// An alert spec for `target`, with short timeouts.
+pub fn spec(name: &str, target: Target) -> AlertSpec {
     AlertSpec {
         line: 0,
         name: name.to_string(),
-        kind: kind.to_string(),
         enabled: true,
         filter: AlertFilter::default(),
         template: None,
