@@ -357,9 +357,13 @@ fn hmac_hex(key: &str, body: &[u8]) -> String {
 #[tokio::test]
 async fn webhook_posts_the_hit_as_stored_and_signs_the_exact_body() {
     let r = Receiver::start().await;
-    let s = sink(spec("hook", webhook(&r, Some("s3cret-key"))));
+    // sent_at is the service's clock, not the machine's.
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-03T12:00:00.250Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let s = sink(spec("hook", webhook(&r, Some("s3cret-key"))))
+        .with_clock(newshound::clock::ManualClock::new(at));
     let h = hit("h1", HOSTILE_TITLE);
-    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     s.send(&one("d1", h.clone())).await.expect("sent");
 
     let req = &r.received()[0];
@@ -377,9 +381,7 @@ async fn webhook_posts_the_hit_as_stored_and_signs_the_exact_body() {
     assert_eq!(body["event"], "hit");
     assert_eq!(body["delivery_id"], "d1");
     assert_eq!(body["alert"], "hook");
-    let sent_at =
-        chrono::DateTime::parse_from_rfc3339(body["sent_at"].as_str().unwrap()).expect("RFC 3339");
-    assert!(sent_at >= before, "{sent_at}");
+    assert_eq!(body["sent_at"], "2026-11-03T12:00:00.250Z");
     assert!(body.get("hits").is_none(), "{body}");
     // Exactly as `hits show --format json` prints the stored hit.
     assert_eq!(body["hit"], serde_json::to_value(&h).unwrap());

@@ -24,6 +24,7 @@ use super::message::{HitSummary, Message};
 use super::plan::{Next, Pace, Plan, Setback, plan, setback, tried};
 use super::route::digest_id;
 use super::{Event, Outgoing, SendError, Sink};
+use crate::clock::SharedClock;
 use crate::model::Hit;
 use crate::store::{OutboxEntry, OutboxState, Store, StoreError};
 
@@ -67,6 +68,8 @@ impl std::fmt::Display for DrainReport {
 pub struct Dispatcher {
     store: Arc<Store>,
     workers: Vec<Worker>,
+    /// "Now" for due times, the rate limit and what the messages say.
+    clock: SharedClock,
 }
 
 struct Worker {
@@ -87,18 +90,26 @@ enum Until {
 impl Dispatcher {
     /// Workers for the enabled alerts of `specs`. Entries of alerts that are
     /// not configured (renamed, removed, disabled) are left alone, with a warning.
-    pub fn new(store: Arc<Store>, specs: &[AlertSpec]) -> Result<Dispatcher, reqwest::Error> {
+    pub fn new(
+        store: Arc<Store>,
+        specs: &[AlertSpec],
+        clock: SharedClock,
+    ) -> Result<Dispatcher, reqwest::Error> {
         let client = super::http_client()?;
         let workers: Vec<Worker> = specs
             .iter()
             .filter(|s| s.enabled)
             .map(|spec| Worker {
-                sink: Arc::new(Sink::new(spec.clone(), client.clone())),
+                sink: Arc::new(Sink::new(spec.clone(), client.clone()).with_clock(clock.clone())),
                 wake: Arc::new(Notify::new()),
                 counters: Arc::default(),
             })
             .collect();
-        let dispatcher = Dispatcher { store, workers };
+        let dispatcher = Dispatcher {
+            store,
+            workers,
+            clock,
+        };
         dispatcher.warn_about_orphans();
         Ok(dispatcher)
     }
@@ -179,7 +190,8 @@ impl Dispatcher {
                 sink: w.sink.clone(),
                 wake: w.wake.clone(),
                 counters: w.counters.clone(),
-                pace: Pace::new(w.sink.spec.rate_limit, Utc::now()),
+                pace: Pace::new(w.sink.spec.rate_limit, self.clock.now()),
+                clock: self.clock.clone(),
             };
             let until = until.clone();
             tasks.spawn(async move {
@@ -220,6 +232,7 @@ struct Job {
     wake: Arc<Notify>,
     counters: Arc<SinkCounters>,
     pace: Pace,
+    clock: SharedClock,
 }
 
 impl Job {
@@ -230,7 +243,7 @@ impl Job {
             {
                 return Ok(());
             }
-            let now = Utc::now();
+            let now = self.clock.now();
             let next = self.next(now).await?;
             let wait = match next {
                 Next::Send(batch) | Next::Fold(batch) => {
@@ -283,7 +296,7 @@ impl Job {
 
     /// Sends one message for `batch` (one entry, or a digest) and records the outcome.
     async fn attempt(&mut self, batch: Vec<OutboxEntry>) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let (batch, hits) = self.load_hits(batch).await?;
         if batch.is_empty() {
             return Ok(());

@@ -109,7 +109,7 @@ async fn run(
             reason: "no command to run".into(),
         });
     };
-    let body = webhook::body(ctx.spec, out)?;
+    let body = webhook::body(ctx, out)?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .stdin(Stdio::piped())

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::{RequestBuilder, StatusCode};
 
-use super::{Accepted, SendError};
+use super::{Accepted, SendContext, SendError};
 
 /// Longest piece of a response body kept in an error.
 const BODY_EXCERPT_CHARS: usize = 300;
@@ -24,9 +24,12 @@ pub(crate) struct Answer {
 /// Sends `request` with `timeout` and returns the answer, or a retryable
 /// error when there was none. The URL is never part of the error (it may
 /// hold a token).
-pub(crate) async fn send(request: RequestBuilder, timeout: Duration) -> Result<Answer, SendError> {
+pub(crate) async fn send(
+    request: RequestBuilder,
+    ctx: &SendContext<'_>,
+) -> Result<Answer, SendError> {
     let response = request
-        .timeout(timeout)
+        .timeout(ctx.timeout)
         .send()
         .await
         .map_err(|e| SendError::Retry {
@@ -34,7 +37,7 @@ pub(crate) async fn send(request: RequestBuilder, timeout: Duration) -> Result<A
             after: None,
         })?;
     let status = response.status();
-    let retry_after = crate::fetch::parse_retry_after(response.headers(), chrono::Utc::now());
+    let retry_after = crate::fetch::parse_retry_after(response.headers(), ctx.now);
     let body = read_bounded(response).await;
     let retry_after = retry_after.or_else(|| json_retry_after(&body));
     Ok(Answer {
@@ -69,9 +72,9 @@ pub(crate) fn judge(answer: Answer) -> Result<Accepted, SendError> {
 /// Sends and judges in one step.
 pub(crate) async fn deliver(
     request: RequestBuilder,
-    timeout: Duration,
+    ctx: &SendContext<'_>,
 ) -> Result<Accepted, SendError> {
-    judge(send(request, timeout).await?)
+    judge(send(request, ctx).await?)
 }
 
 pub(crate) fn is_retryable(status: StatusCode) -> bool {

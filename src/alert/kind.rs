@@ -149,7 +149,7 @@ impl<S: UrlService> Kind for UrlOnly<S> {
     async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
         let endpoint = S::endpoint(&self.url)?;
         let body = S::payload(ctx, out);
-        http::deliver(ctx.client.post(endpoint).json(&body), ctx.timeout).await
+        http::deliver(ctx.client.post(endpoint).json(&body), ctx).await
     }
 }
 

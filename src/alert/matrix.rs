@@ -96,7 +96,7 @@ impl Kind for Matrix {
             .put(endpoint(&self.homeserver, &self.room, &txn))
             .bearer_auth(self.token.expose())
             .json(&body);
-        let answer = http::send(request, ctx.timeout).await?;
+        let answer = http::send(request, ctx).await?;
         let event = event_id(&answer.body);
         let accepted = http::judge(answer)?;
         Ok(match event {

@@ -25,6 +25,9 @@ mod http;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
+use crate::clock::SharedClock;
 use crate::model::Hit;
 use kind::{Kind, Loader};
 
@@ -183,11 +186,23 @@ pub struct Outgoing {
 pub struct Sink {
     pub spec: AlertSpec,
     client: reqwest::Client,
+    /// "Now" for what a message says about time and what a service's
+    /// `Retry-After` date means.
+    clock: SharedClock,
 }
 
 impl Sink {
     pub fn new(spec: AlertSpec, client: reqwest::Client) -> Sink {
-        Sink { spec, client }
+        Sink {
+            spec,
+            client,
+            clock: crate::clock::system(),
+        }
+    }
+
+    /// The sink on `clock` (the service passes its own; tests a manual one).
+    pub fn with_clock(self, clock: SharedClock) -> Sink {
+        Sink { clock, ..self }
     }
 
     pub fn name(&self) -> &str {
@@ -200,6 +215,7 @@ impl Sink {
             spec: &self.spec,
             client: &self.client,
             timeout: self.spec.delivery.timeout,
+            now: self.clock.now(),
         };
         let result = self.spec.target.send(&ctx, out).await;
         result.map_err(|e| e.map_reason(|r| self.redact(&r)))
@@ -248,6 +264,8 @@ pub(crate) struct SendContext<'a> {
     pub spec: &'a AlertSpec,
     pub client: &'a reqwest::Client,
     pub timeout: Duration,
+    /// When the send started, by the service's clock.
+    pub now: DateTime<Utc>,
 }
 
 impl SendContext<'_> {

@@ -122,7 +122,7 @@ async fn post(ntfy: &Ntfy, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Acce
         value.set_sensitive(true);
         request = request.header("Authorization", value);
     }
-    http::deliver(request.body(body), ctx.timeout).await
+    http::deliver(request.body(body), ctx).await
 }
 
 /// Where tapping the notification goes: the article of a single hit. A

@@ -62,7 +62,7 @@ impl Kind for Slack {
 
     async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
         let body = payload(ctx, self.blocks, out);
-        http::deliver(ctx.client.post(self.url.expose()).json(&body), ctx.timeout).await
+        http::deliver(ctx.client.post(self.url.expose()).json(&body), ctx).await
     }
 }
 

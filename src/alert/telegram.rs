@@ -102,7 +102,7 @@ impl Kind for Telegram {
         let built_in = |m: &_| layout::message::<Html>(m, Budget::utf16(TEXT_UNITS));
         let text = clip(&ctx.text::<Html>(out, built_in), TEXT_UNITS);
         let body = payload(&self.chat_id, &text);
-        let answer = http::send(ctx.client.post(url).json(&body), ctx.timeout).await?;
+        let answer = http::send(ctx.client.post(url).json(&body), ctx).await?;
         judge(answer)
     }
 }

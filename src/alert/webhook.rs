@@ -24,13 +24,13 @@
 //! secret, for the receiver to check before trusting the body. Any 2xx
 //! accepts the delivery; 408, 429 and 5xx are retried.
 
-use chrono::{SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::kind::{Kind, Loader, webhook_url};
-use super::{Accepted, AlertSpec, Event, Outgoing, SendContext, SendError, Secret, http};
+use super::{Accepted, Event, Outgoing, SendContext, SendError, Secret, http};
 use crate::model::Hit;
 
 /// A `kind = "webhook"` alert.
@@ -82,7 +82,7 @@ async fn post(
     secret: Option<&Secret>,
     out: &Outgoing,
 ) -> Result<Accepted, SendError> {
-    let body = body(ctx.spec, out)?;
+    let body = body(ctx, out)?;
     let mut request = ctx
         .client
         .post(url.expose())
@@ -94,7 +94,7 @@ async fn post(
     }
     // The signed bytes are the bytes sent: serialising again (`.json()`)
     // could order or space them differently.
-    http::deliver(request.body(body), ctx.timeout).await
+    http::deliver(request.body(body), ctx).await
 }
 
 #[derive(Serialize)]
@@ -110,7 +110,7 @@ struct Body<'a> {
 }
 
 /// The JSON body of a delivery, as described in the module documentation.
-pub(super) fn body(spec: &AlertSpec, out: &Outgoing) -> Result<Vec<u8>, SendError> {
+pub(super) fn body(ctx: &SendContext<'_>, out: &Outgoing) -> Result<Vec<u8>, SendError> {
     let (hit, hits) = match out.event {
         Event::Hit | Event::Test => (Some(out.hits.first()), None),
         Event::Digest => (None, Some(out.hits.as_slice())),
@@ -118,8 +118,8 @@ pub(super) fn body(spec: &AlertSpec, out: &Outgoing) -> Result<Vec<u8>, SendErro
     let body = Body {
         event: out.event.as_str(),
         delivery_id: &out.delivery_id,
-        alert: &spec.name,
-        sent_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        alert: &ctx.spec.name,
+        sent_at: ctx.now.to_rfc3339_opts(SecondsFormat::Millis, true),
         hit,
         hits,
     };

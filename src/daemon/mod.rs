@@ -87,7 +87,11 @@ impl Service {
         let store = Store::open(&settings.store.path, settings.store.cache_bytes)?;
         let detector = LanguageDetector::new(&settings.languages)?;
         let store = Arc::new(store);
-        let dispatcher = Arc::new(Dispatcher::new(store.clone(), &settings.alerts)?);
+        let dispatcher = Arc::new(Dispatcher::new(
+            store.clone(),
+            &settings.alerts,
+            clock.clone(),
+        )?);
         let ctx = PollContext {
             fetcher: Fetcher::new(&settings.poll, clock.clone())?,
             limits: HostLimits::new(settings.poll.concurrency, settings.poll.per_host),

@@ -99,8 +99,12 @@ impl Runner {
         let alerts_changed = settings.alerts != self.settings.alerts;
         let dispatcher = if alerts_changed {
             Some(Arc::new(
-                Dispatcher::new(self.ctx.store.clone(), &settings.alerts)
-                    .map_err(|e| format!("HTTP client for alerts: {e}"))?,
+                Dispatcher::new(
+                    self.ctx.store.clone(),
+                    &settings.alerts,
+                    self.ctx.clock.clone(),
+                )
+                .map_err(|e| format!("HTTP client for alerts: {e}"))?,
             ))
         } else {
             None
