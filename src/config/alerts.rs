@@ -19,7 +19,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::diag::{Diagnostic, SourceFile, span_of_path};
 use super::settings::resolve;
-use super::units::parse_duration;
+use super::units::parse_duration_at_least;
 use crate::alert::kind::{Loader, key_names};
 use crate::alert::{AlertFilter, DeliveryPolicy, Secret, Target};
 // settings.rs names the loaded entries through this module.
@@ -216,17 +216,10 @@ impl AlertValidator<'_> {
         let Some(text) = value else {
             return default;
         };
-        match parse_duration(text) {
-            Ok(d) if !d.is_zero() => d,
-            Ok(_) => {
-                self.error(at, field, "must be longer than zero");
-                default
-            }
-            Err(e) => {
-                self.error(at, field, e);
-                default
-            }
-        }
+        parse_duration_at_least(text, Duration::ZERO).unwrap_or_else(|e| {
+            self.error(at, field, e);
+            default
+        })
     }
 
     fn error(&mut self, at: &Entry<'_, '_>, field: &str, message: impl Into<String>) {
