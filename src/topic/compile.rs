@@ -13,7 +13,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::TopicError;
-use super::normalize::{is_word_char, normalize};
+use super::fold::{fold, is_word_char};
 use super::pack::{ANY_LANGUAGE, TopicPack};
 use super::scanner::PatternIndex;
 
@@ -163,7 +163,7 @@ pub(crate) fn compile(
                     let trimmed = written.trim();
                     let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
                     let prefix = stem.len() != trimmed.len();
-                    let pattern = normalize(stem, pack.fold_diacritics).text;
+                    let pattern = fold(stem, pack.fold_diacritics).text;
                     // `validate` guarantees a letter or digit, hence a non-empty pattern.
                     let (Some(first), Some(last)) =
                         (pattern.chars().next(), pattern.chars().next_back())

@@ -11,7 +11,7 @@
 use std::cmp::Reverse;
 
 use super::compile::{Compiled, Term, lang_key};
-use super::normalize::{Normalized, is_cjk, is_word_char, normalize};
+use super::fold::{Folded, fold, is_cjk, is_word_char};
 use crate::model::{GroupScore, LanguageGuess, PairHit, TermHit, TopicResult};
 
 /// Characters of original text shown around the first occurrence of a term.
@@ -37,17 +37,17 @@ struct Occurrence {
 /// language, with the normalised texts they point into: the one pass over
 /// the text that both [`could_match`] and [`classify`] start from.
 pub(crate) struct Scan {
-    texts: Vec<Normalized>,
+    texts: Vec<Folded>,
     found: Vec<Occurrence>,
 }
 
 pub(crate) fn scan(c: &Compiled, title: &str, body: &str) -> Scan {
-    let mut texts: Vec<Normalized> = Vec::with_capacity(c.scanners.len() * 2);
+    let mut texts: Vec<Folded> = Vec::with_capacity(c.scanners.len() * 2);
     let mut found: Vec<Occurrence> = Vec::new();
     for scanner in &c.scanners {
         for original in [title, body] {
             let source = texts.len();
-            let norm = normalize(original, scanner.fold);
+            let norm = fold(original, scanner.fold);
             let text = norm.text.as_str();
             scanner
                 .index
@@ -216,7 +216,7 @@ fn score_topic(
     c: &Compiled,
     topic: &super::compile::Topic,
     mine: &[Placed],
-    texts: &[Normalized],
+    texts: &[Folded],
     originals: &[&str; 2],
 ) -> TopicResult {
     // Where the positive evidence stands, per normalised text, sorted: what
@@ -430,7 +430,7 @@ fn closest_pair(xs: &[Placed], ys: &[Placed], within: u32) -> Option<Closest> {
 /// Gives each occurrence its word number in its text: words are separated
 /// by one space in normalised text, and a CJK character, in scripts written
 /// without spaces, counts as half a word. Keeps the order of `kept`.
-fn place(texts: &[Normalized], kept: Vec<Occurrence>) -> Vec<Placed> {
+fn place(texts: &[Folded], kept: Vec<Occurrence>) -> Vec<Placed> {
     let mut order: Vec<usize> = (0..kept.len()).collect();
     order.sort_unstable_by_key(|&i| (kept[i].source, kept[i].start));
     let mut words = vec![0u32; kept.len()];
@@ -576,7 +576,7 @@ fn word_end(text: &str, end: usize) -> usize {
 
 /// The original text of an occurrence, and about [`SNIPPET_CHARS`] characters
 /// of original text around it with whitespace runs collapsed.
-fn explain(norm: &Normalized, original: &str, occ: Occurrence) -> (String, String) {
+fn explain(norm: &Folded, original: &str, occ: Occurrence) -> (String, String) {
     let (a, b) = norm.original_range(occ.start, occ.end);
     let (Some(found), Some(before), Some(after)) =
         (original.get(a..b), original.get(..a), original.get(b..))

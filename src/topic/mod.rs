@@ -6,8 +6,8 @@
 //! one pattern index over normalised text, so classifying an item is one
 //! pass over its title and one over its body, whatever the number of rules.
 //!
-//! Layout: [`pack`] is the file format and its validation, `normalize` the
-//! text normalisation shared by terms and texts, `scanner` the pattern index
+//! Layout: [`pack`] is the file format and its validation, `fold` the
+//! text folding shared by terms and texts, `scanner` the pattern index
 //! and its search, `compile` the builder of the index and the term table,
 //! `matcher` the scoring and explanation.
 //!
@@ -17,12 +17,12 @@
 use std::path::{Path, PathBuf};
 
 mod compile;
+mod fold;
 mod matcher;
-mod normalize;
 pub mod pack;
 mod scanner;
 
-pub use normalize::MAX_SCAN_BYTES;
+pub use fold::MAX_SCAN_BYTES;
 pub use pack::{PairRule, TermGroup, TopicPack};
 
 use crate::model::TopicResult;

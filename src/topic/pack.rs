@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::TopicError;
-use super::normalize::{self, is_cjk};
+use super::fold::{self, is_cjk};
 
 /// A topic pack as written in `config/topics/*.toml`. See `docs/topics.md`.
 ///
@@ -328,7 +328,7 @@ pub(crate) fn check_term(term: &str) -> Result<(), String> {
             "{term:?}: `*` is only allowed once, at the end (a word-prefix wildcard)"
         ));
     }
-    let normalised = normalize::normalize(stem, false).text;
+    let normalised = fold::fold(stem, false).text;
     if normalised.is_empty() {
         return Err(format!("{term:?} has no letters or digits"));
     }
@@ -352,10 +352,7 @@ pub(crate) fn check_term(term: &str) -> Result<(), String> {
 fn term_key(term: &str, fold: bool) -> (String, bool) {
     let trimmed = term.trim();
     let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
-    (
-        normalize::normalize(stem, fold).text,
-        stem.len() != trimmed.len(),
-    )
+    (fold::fold(stem, fold).text, stem.len() != trimmed.len())
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, BuildError, MatchKind};
 use rustc_hash::FxHashMap;
 
-use super::normalize::is_word_char;
+use super::fold::is_word_char;
 
 /// Patterns that may begin at a word start, indexed by their first word.
 #[derive(Debug, Default)]

@@ -1,4 +1,4 @@
-//! Text normalisation shared by terms and texts, with a map back to the original.
+//! Text folding shared by terms and texts, with a map back to the original.
 //!
 //! Job: turn any string into the one form the pattern index searches: Unicode
 //! NFKC, lower case, optionally diacritics folded (`ł`→`l`, `ß`→`ss`,
@@ -21,13 +21,13 @@ pub const MAX_SCAN_BYTES: usize = 1 << 20;
 
 /// A normalised text and the way back to its original.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Normalized {
+pub(crate) struct Folded {
     pub text: String,
     /// One entry per byte of `text`, plus a final one (see the module docs).
     pub map: Vec<u32>,
 }
 
-impl Normalized {
+impl Folded {
     /// The original byte range that produced `text[start..end]`.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
         let start = start.min(self.text.len());
@@ -47,11 +47,12 @@ impl Normalized {
     }
 }
 
-/// Normalises `original` (its first [`MAX_SCAN_BYTES`]) as described in the module docs.
-pub(crate) fn normalize(original: &str, fold: bool) -> Normalized {
+/// Folds `original` (its first [`MAX_SCAN_BYTES`]) as described in the
+/// module docs; `diacritics`: fold them too (a pack's `fold_diacritics`).
+pub(crate) fn fold(original: &str, diacritics: bool) -> Folded {
     let original = truncate_bytes(original, MAX_SCAN_BYTES);
     let bytes = original.as_bytes();
-    let mut out = Normalized {
+    let mut out = Folded {
         text: String::with_capacity(original.len()),
         map: Vec::with_capacity(original.len() + 1),
     };
@@ -118,7 +119,7 @@ pub(crate) fn normalize(original: &str, fold: bool) -> Normalized {
                 out.push_char(first, orig, &mut pending_space);
                 continue;
             }
-            if let Some(ops) = cached(first, fold) {
+            if let Some(ops) = cached(first, diacritics) {
                 for op in ops {
                     match op {
                         Op::Push(c) => out.push_char(*c, orig, &mut pending_space),
@@ -130,7 +131,7 @@ pub(crate) fn normalize(original: &str, fold: bool) -> Normalized {
                 continue;
             }
         }
-        map_chunk(chunk, fold, |c| out.emit(c, orig, &mut pending_space));
+        map_chunk(chunk, diacritics, |c| out.emit(c, orig, &mut pending_space));
     }
     let end = pending_space.map_or(original.len() as u32, |p| p);
     out.map.push(end);
@@ -223,7 +224,7 @@ fn is_plain_cjk(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3041..=0x3096 | 0x30A1..=0x30FA)
 }
 
-impl Normalized {
+impl Folded {
     /// Ends a run of separators with one space before the next word.
     #[inline]
     fn flush_space(&mut self, pending_space: &mut Option<u32>) {
@@ -370,7 +371,7 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> String {
-        normalize(s, true).text
+        fold(s, true).text
     }
 
     #[test]
@@ -393,10 +394,10 @@ mod tests {
             norm("Służby SPECJALNE, Straße, Élysée, Øresund"),
             "sluzby specjalne strasse elysee oresund"
         );
-        assert_eq!(normalize("Służby Élysée", false).text, "służby élysée");
+        assert_eq!(fold("Służby Élysée", false).text, "służby élysée");
         // Decomposed input (macOS, some CMSs) composes or folds the same way.
         assert_eq!(norm("Sl\u{0301}uz\u{0307}by"), "sluzby");
-        assert_eq!(normalize("e\u{301}lyse\u{301}e", false).text, "élysée");
+        assert_eq!(fold("e\u{301}lyse\u{301}e", false).text, "élysée");
     }
 
     #[test]
@@ -410,7 +411,7 @@ mod tests {
         assert_eq!(norm("مُخابَرات"), norm("مخابرات"));
         assert_eq!(norm("جاســوس"), norm("جاسوس"));
         // Without folding they stay apart.
-        assert_ne!(normalize("کشور", false).text, normalize("كشور", false).text);
+        assert_ne!(fold("کشور", false).text, fold("كشور", false).text);
     }
 
     #[test]
@@ -427,20 +428,20 @@ mod tests {
         assert_eq!(norm("Ąą Ǆ ŉ ½ “x” – y…z"), "aa dz n 1 2 x y z");
         assert_eq!(norm("м\u{2BC}ясо м'ясо"), "м ясо м ясо");
         assert_eq!(norm("Ą\u{301}"), "a");
-        assert_eq!(normalize("Ǆ ĄŁ", false).text, "dž ął");
+        assert_eq!(fold("Ǆ ĄŁ", false).text, "dž ął");
         assert_eq!(norm("Ab\u{200E}c d\u{202A}e"), "abc de");
         for cp in (0x80..0x530).chain(0x2000..0x2070) {
             let Some(c) = char::from_u32(cp) else {
                 continue;
             };
-            for fold in [true, false] {
-                let mut slow = Normalized::default();
+            for diacritics in [true, false] {
+                let mut slow = Folded::default();
                 let mut pending = None;
-                map_chunk(c.encode_utf8(&mut [0; 4]), fold, |m| {
+                map_chunk(c.encode_utf8(&mut [0; 4]), diacritics, |m| {
                     slow.emit(m, 0, &mut pending)
                 });
                 assert_eq!(
-                    normalize(&c.to_string(), fold).text,
+                    fold(&c.to_string(), diacritics).text,
                     slow.text,
                     "U+{cp:04X}"
                 );
@@ -458,7 +459,7 @@ mod tests {
     #[test]
     fn map_points_back_to_original() {
         let orig = "The  Straße, Służby!";
-        let n = normalize(orig, true);
+        let n = fold(orig, true);
         assert_eq!(n.map.len(), n.text.len() + 1);
         let s = n.text.find("strasse").unwrap();
         let (a, b) = n.original_range(s, s + "strasse".len());
@@ -482,14 +483,14 @@ mod tests {
             "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
         ];
         for s in odd {
-            for fold in [true, false] {
-                let n = normalize(s, fold);
+            for diacritics in [true, false] {
+                let n = fold(s, diacritics);
                 assert_eq!(n.map.len(), n.text.len() + 1);
                 let (a, b) = n.original_range(0, n.text.len());
                 assert!(s.is_char_boundary(a) && s.is_char_boundary(b) && a <= b);
             }
         }
         let huge = "ż".repeat(MAX_SCAN_BYTES);
-        assert!(normalize(&huge, true).text.len() <= MAX_SCAN_BYTES);
+        assert!(fold(&huge, true).text.len() <= MAX_SCAN_BYTES);
     }
 }
