@@ -130,22 +130,28 @@ impl NgramIndex {
                 }
             }
         }
-        // ...then the rows, backing off to the n-gram's shorter suffixes.
-        let own_cost = |key: Key, column: usize| {
-            own.get(&key)
-                .map(|offset| own_rows[*offset as usize + column])
-                .filter(|c| *c != MISSING)
-        };
+        // ...then the rows, backing off to the n-gram's shorter suffixes
+        // (looked up once per n-gram: this is most of the start-up).
         let mut ngrams = FxHashMap::default();
         ngrams.reserve(own.len());
         let mut rows = Vec::with_capacity(own_rows.len());
         for key in own.keys() {
             let offset = u32::try_from(rows.len()).ok()?;
+            let mut backing_off = [None; 3];
+            for (slot, suffix) in backing_off.iter_mut().zip(suffixes(*key)) {
+                *slot = own
+                    .get(&suffix)
+                    .map(|o| &own_rows[*o as usize..*o as usize + width]);
+            }
             for column in 0..width {
-                let cost = suffixes(*key).enumerate().find_map(|(steps, suffix)| {
-                    let penalty = BACKOFF_PENALTY.saturating_mul(steps as u8);
-                    own_cost(suffix, column).map(|c| c.saturating_add(penalty))
-                });
+                let cost = backing_off
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(steps, row)| Some((steps, row.as_ref()?[column])))
+                    .find(|(_, cost)| *cost != MISSING)
+                    .map(|(steps, cost)| {
+                        cost.saturating_add(BACKOFF_PENALTY.saturating_mul(steps as u8))
+                    });
                 rows.push(cost.map_or(UNKNOWN_LETTER, |c| c.min(UNKNOWN_LETTER)));
             }
             ngrams.insert(*key, offset);
