@@ -112,21 +112,22 @@ pub fn load_feeds(
                 .ok()
         });
         let language = entry.language.as_ref().and_then(|l| {
-            let code = l.get_ref().trim().to_ascii_lowercase();
-            if crate::lang::is_supported(&code) {
-                if !enabled_languages.contains(&code) {
-                    // A hint outside the enabled set is harmless: detection ignores it.
-                    tracing::debug!(feed = %name, language = %code, "declared language is not enabled");
-                }
-                Some(code)
-            } else {
+            let Some(code) = crate::lang::supported(l.get_ref()) else {
                 diags.push(file.diag(
                     Some(l.span()),
                     field("language"),
-                    format!("{code:?} is not a supported ISO 639-1 language code"),
+                    format!(
+                        "{:?} is not a supported ISO 639-1 language code",
+                        l.get_ref().trim()
+                    ),
                 ));
-                None
+                return None;
+            };
+            if !enabled_languages.iter().any(|e| e == code) {
+                // A hint outside the enabled set is harmless: detection ignores it.
+                tracing::debug!(feed = %name, language = %code, "declared language is not enabled");
             }
+            Some(code.to_string())
         });
         feeds.push(FeedConfig {
             name,

@@ -296,15 +296,17 @@ impl Settings {
         };
         let mut enabled = Vec::new();
         for (i, lang) in languages.enabled.iter().enumerate() {
-            let code = lang.get_ref().trim().to_ascii_lowercase();
-            if !crate::lang::is_supported(&code) {
-                v.error(
+            match crate::lang::supported(lang.get_ref()) {
+                Some(code) if !enabled.iter().any(|e| e == code) => enabled.push(code.to_string()),
+                Some(_) => {}
+                None => v.error(
                     lang,
                     &format!("languages.enabled[{i}]"),
-                    format!("{code:?} is not a supported ISO 639-1 language code"),
-                );
-            } else if !enabled.contains(&code) {
-                enabled.push(code);
+                    format!(
+                        "{:?} is not a supported ISO 639-1 language code",
+                        lang.get_ref().trim()
+                    ),
+                ),
             }
         }
         if enabled.is_empty() && !languages.enabled.is_empty() {

@@ -73,7 +73,10 @@
 //! set up by [`LanguageDetector::new`], so the first feed item does not pay
 //! for it.
 
+mod code;
 mod ngrams;
+
+pub use code::LangCode;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -454,8 +457,7 @@ impl LanguageDetector {
 
     /// Whether `code` (ISO 639-1, any case, `en-US` style accepted) is enabled.
     pub fn is_enabled(&self, code: &str) -> bool {
-        let code = primary_subtag(code);
-        self.enabled.iter().any(|c| c.eq_ignore_ascii_case(&code))
+        LangCode::parse(code).is_some_and(|code| self.enabled.contains(&code.as_str()))
     }
 
     /// Detects the language of `text` from its first [`MAX_DETECT_CHARS`] characters.
@@ -471,8 +473,8 @@ impl LanguageDetector {
             return LanguageGuess::unknown();
         }
         let hint = hint
-            .map(primary_subtag)
-            .and_then(|h| self.enabled.iter().copied().find(|c| *c == h));
+            .and_then(LangCode::parse)
+            .and_then(|h| self.enabled.iter().copied().find(|c| *c == h.as_str()));
         let guess = self.guess(head);
         match (guess, hint) {
             (Some(g), Some(h)) if !g.sure && g.code != h => hinted(h),
@@ -922,6 +924,12 @@ pub fn is_supported(code: &str) -> bool {
     canonical(code).is_some()
 }
 
+/// The code of `tag`'s language (`pl-PL` → `pl`) when it can be enabled;
+/// `None` for a tag of a language neither detector knows.
+pub fn supported(tag: &str) -> Option<&'static str> {
+    canonical(tag)
+}
+
 /// Every ISO 639-1 code that can be enabled, for error messages and docs.
 pub fn supported_codes() -> impl Iterator<Item = &'static str> {
     CODES
@@ -938,19 +946,12 @@ fn truncate_chars(text: &str, max: usize) -> &str {
     }
 }
 
-/// `en-US` / `en_us` / ` EN ` → `en`.
-fn primary_subtag(code: &str) -> String {
-    code.trim()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-}
-
-/// The static code for `code` (any case) if it can be enabled: a whatlang
-/// language, or one of [`LINGUA_ONLY`] that this build has a model for.
-fn canonical(code: &str) -> Option<&'static str> {
-    let code = code.trim().to_ascii_lowercase();
+/// The static code for the language of `tag` (see [`LangCode::parse`]) if
+/// it can be enabled: a whatlang language, or one of [`LINGUA_ONLY`] that
+/// this build has a model for.
+fn canonical(tag: &str) -> Option<&'static str> {
+    let code = LangCode::parse(tag)?;
+    let code = code.as_str();
     CODES
         .iter()
         .map(|(c, _)| *c)

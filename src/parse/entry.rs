@@ -9,6 +9,8 @@ use chrono::SecondsFormat;
 use feed_rs::model::{Entry, Link, Text};
 use url::Url;
 
+use crate::lang::LangCode;
+
 use super::{FeedSource, html, stable_id};
 use crate::model::Item;
 
@@ -173,12 +175,10 @@ pub(crate) fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
     }
 }
 
-/// `pl-PL`, `PL`, `pl_pl` → `pl`. `None` unless the primary subtag is two
-/// ASCII letters (ISO 639-1), the form the language detector compares with.
+/// `pl-PL`, `PL`, `pl_pl` → `pl` ([`LangCode::parse`]); `None` unless the
+/// primary subtag is two ASCII letters, the form the detector compares with.
 pub(crate) fn language_code(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next()?;
-    (primary.len() == 2 && primary.bytes().all(|b| b.is_ascii_alphabetic()))
-        .then(|| primary.to_ascii_lowercase())
+    LangCode::parse(tag).map(|code| code.to_string())
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding "…".

@@ -16,6 +16,7 @@ use super::TopicError;
 use super::fold::{fold, is_word_char};
 use super::pack::{ANY_LANGUAGE, TopicPack};
 use super::scanner::PatternIndex;
+use crate::lang::LangCode;
 
 /// Everything the matcher needs, built once.
 #[derive(Debug)]
@@ -83,7 +84,7 @@ pub(crate) struct Term {
     /// As written in the pack, for the explanation.
     pub written: String,
     /// `None` for `any`.
-    pub lang: Option<[u8; 2]>,
+    pub lang: Option<LangCode>,
     /// Trailing `*`: no boundary needed after the stem, the hit runs to the end of the word.
     pub prefix: bool,
     pub left_boundary: bool,
@@ -124,7 +125,7 @@ pub(crate) fn compile(
     // An empty list means "no restriction" (every language a pack mentions).
     let enabled: BTreeSet<String> = enabled_languages
         .iter()
-        .map(|l| l.trim().to_ascii_lowercase())
+        .filter_map(|l| LangCode::parse(l).map(|c| c.to_string()))
         .collect();
     let is_enabled =
         |lang: &str| enabled.is_empty() || lang == ANY_LANGUAGE || enabled.contains(lang);
@@ -175,7 +176,7 @@ pub(crate) fn compile(
                         topic: t,
                         group: g,
                         written: trimmed.to_string(),
-                        lang: lang_key(lang),
+                        lang: LangCode::parse(lang),
                         prefix,
                         left_boundary: is_word_char(first),
                         right_boundary: !prefix && is_word_char(last),
@@ -252,12 +253,6 @@ pub(crate) fn compile(
         scanners,
         warnings,
     })
-}
-
-/// `"pl"` → `Some(*b"pl")`; `any` (and anything else) → `None`.
-pub(crate) fn lang_key(lang: &str) -> Option<[u8; 2]> {
-    let b = lang.as_bytes();
-    (b.len() == 2).then(|| [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase()])
 }
 
 /// Enabled languages for which a required group has no terms (and no `any`

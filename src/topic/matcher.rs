@@ -10,8 +10,9 @@
 
 use std::cmp::Reverse;
 
-use super::compile::{Compiled, Term, lang_key};
+use super::compile::{Compiled, Term};
 use super::fold::{Folded, fold, is_cjk, is_word_char};
+use crate::lang::LangCode;
 use crate::model::{GroupScore, LanguageGuess, PairHit, TermHit, TopicResult};
 
 /// Characters of original text shown around the first occurrence of a term.
@@ -180,7 +181,7 @@ pub(crate) fn classify(
     let item_lang = if lang.is_empty() || lang.eq_ignore_ascii_case(LanguageGuess::UNKNOWN) {
         None
     } else {
-        Some(lang_key(lang.split(['-', '_']).next().unwrap_or(lang)))
+        Some(LangCode::parse(lang))
     };
     let applies = |term: &Term| match (term.lang, item_lang) {
         (None, _) | (_, None) => true,
