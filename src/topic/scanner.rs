@@ -14,7 +14,9 @@
 //! begin a word, so each word's candidates are found from the word itself: a
 //! rolling hash over its bytes, checked against a Bloom filter small enough
 //! to stay in cache, and a hash map only on a filter hit. The whole word is
-//! checked for every pattern of one word and for the phrases it may begin;
+//! checked for every pattern of one word and for the phrases it may begin
+//! (those of three words or more by their first two words, so that a word
+//! as common as `on` does not bring hundreds of phrases to compare);
 //! its proper prefixes only for stems (patterns some term uses with `*`),
 //! since any other one-word pattern ending inside a word fails its term's
 //! right boundary anyway. Patterns that begin with a CJK character match
@@ -41,6 +43,12 @@ struct WordIndex {
     whole: Bloom,
     /// The keys of stems: what a word's proper prefixes are checked against.
     stems: Bloom,
+    /// Hash of a phrase's first two words (with the space between) → the
+    /// phrases of three or more words that begin with them. Keyed by the
+    /// first word alone, a phrase list of "on behalf of <state>" kind put
+    /// hundreds of phrases behind `on`, `na` or `a`, each compared at every
+    /// occurrence of the word.
+    pairs: FxHashMap<u64, Vec<u32>>,
     /// Bit n set: some stem is n bytes long (n < 64; longer ones set bit
     /// 63). Prefixes of other lengths need no lookup.
     stem_lengths: u64,
@@ -56,7 +64,10 @@ struct Slot {
     stems: Vec<u32>,
     /// Phrases (or a word followed by CJK) whose first word is the key: they
     /// occur where a whole word equals the key and the text goes on as they do.
+    /// Phrases of three words or more are in [`WordIndex::pairs`] instead.
     phrases: Vec<u32>,
+    /// Whether some phrase in [`WordIndex::pairs`] begins with the key.
+    begins_pairs: bool,
 }
 
 /// A Bloom filter of two bits per key, sized to stay in the CPU cache.
@@ -143,7 +154,11 @@ impl PatternIndex {
             }
             let key = hash_bytes(&pattern.as_bytes()[..first_word]);
             let slot = words.slots.entry(key).or_default();
-            if first_word < pattern.len() {
+            if let Some(two_words) = two_words_then_space(pattern, first_word) {
+                slot.begins_pairs = true;
+                let pair = hash_bytes(&pattern.as_bytes()[..two_words]);
+                words.pairs.entry(pair).or_default().push(id);
+            } else if first_word < pattern.len() {
                 slot.phrases.push(id);
             } else if stem {
                 slot.stems.push(id);
@@ -257,6 +272,22 @@ impl PatternIndex {
                 found(id as usize, start, start + pattern.len());
             }
         }
+        // Longer phrases: only those that begin with this word and the next.
+        if slot.begins_pairs
+            && let Some(two_words) = two_words_then_space(rest, end - start)
+            && let Some(phrases) = self.words.pairs.get(
+                &bytes[end..start + two_words]
+                    .iter()
+                    .fold(hash, |h, &b| fnv_step(h, b)),
+            )
+        {
+            for &id in phrases {
+                let pattern = self.pattern(id);
+                if rest.starts_with(pattern) {
+                    found(id as usize, start, start + pattern.len());
+                }
+            }
+        }
     }
 
     fn pattern(&self, id: u32) -> &str {
@@ -265,6 +296,17 @@ impl PatternIndex {
 }
 
 /// The length in bytes of the run of word characters that `s` starts with.
+/// Where the second word of `s` ends, when `s` is a first word
+/// (`first_word` bytes), one space, a second word and another space: the
+/// form a phrase of three words or more takes, and the text around an
+/// occurrence of one.
+fn two_words_then_space(s: &str, first_word: usize) -> Option<usize> {
+    let after_first = s.get(first_word..)?.strip_prefix(' ')?;
+    let second = word_len(after_first);
+    let end = first_word + 1 + second;
+    (second > 0 && s.as_bytes().get(end) == Some(&b' ')).then_some(end)
+}
+
 fn word_len(s: &str) -> usize {
     s.char_indices()
         .find(|&(_, c)| !is_word_char(c))
@@ -370,7 +412,7 @@ mod tests {
         // slots with several patterns.
         let alphabet = ['a', 'b', 'c', 'ł', 'д', '中', '国', ' '];
         let mut rng = fastrand::Rng::with_seed(7);
-        for round in 0..300 {
+        for round in 0..1000 {
             let text: String = (0..rng.usize(0..60))
                 .map(|_| alphabet[rng.usize(..alphabet.len())])
                 .collect();
