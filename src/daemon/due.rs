@@ -14,13 +14,14 @@ use chrono::{DateTime, Utc};
 use crate::config::FeedConfig;
 use crate::fetch::{FeedState, schedule};
 
-/// How a feed with no stored due time joins the map.
+/// How a feed that is not in the map yet joins it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unscheduled {
     /// At once: a reload, where the operator wants to see a new feed work,
     /// or `run --once`.
     Now,
-    /// At a random point of its first interval: a start, where a thousand
+    /// At its stored due time (capped at one interval), or, never polled,
+    /// at a random point of its first interval: a start, where a thousand
     /// feeds must not all fire in the same second.
     Spread,
 }
@@ -32,11 +33,11 @@ pub struct DueMap {
 }
 
 impl DueMap {
-    /// Replaces the map with the enabled feeds of `feeds`. A feed already
-    /// in the map (same name, same URL) keeps its due time, capped at one
-    /// interval from now; a gone feed (410) is left out with a warning;
-    /// any other gets its stored due time (`state` reads it) or joins as
-    /// `unscheduled` says.
+    /// Replaces the map with the enabled feeds of `feeds`. A gone feed
+    /// (410; `state` reads the stored record) is left out with a warning; a
+    /// feed already in the map (same name, same URL) keeps its due time,
+    /// capped at one interval from now; any other joins as `unscheduled`
+    /// says.
     pub fn replace(
         &mut self,
         feeds: Vec<FeedConfig>,
@@ -53,11 +54,11 @@ impl DueMap {
                 .get(&feed.name)
                 .filter(|(_, old)| old.url == feed.url && !stored.gone)
                 .map(|(when, _)| (*when).min(schedule::later(now, feed.interval)));
-            let when = known.or_else(|| {
-                stored.due_at_start(now, feed.interval, || match unscheduled {
-                    Unscheduled::Now => now,
-                    Unscheduled::Spread => schedule::first_due(now, feed.interval, rng),
-                })
+            let when = known.or_else(|| match unscheduled {
+                Unscheduled::Now => (!stored.gone).then_some(now),
+                Unscheduled::Spread => stored.due_at_start(now, feed.interval, || {
+                    schedule::first_due(now, feed.interval, rng)
+                }),
             });
             match when {
                 Some(when) => {
@@ -212,6 +213,27 @@ mod tests {
             map.next_wake(at(1), &HashSet::from(["b".to_string()])),
             Some(Duration::from_secs(299))
         );
+    }
+
+    #[test]
+    fn a_reload_polls_a_feed_new_to_the_map_at_once_whatever_it_stored() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut map = DueMap::default();
+        let stored = |f: &FeedConfig| FeedState {
+            next_due: Some(at(600)),
+            gone: f.name == "dead",
+            ..FeedState::default()
+        };
+        map.replace(
+            vec![feed("back", 900), feed("dead", 900)],
+            stored,
+            Unscheduled::Now,
+            t0(),
+            &mut rng,
+        );
+        let busy = HashSet::new();
+        let due: Vec<&str> = map.due_now(t0(), &busy).map(|f| f.name.as_str()).collect();
+        assert_eq!(due, ["back"], "a gone feed stays out even on a reload");
     }
 
     #[test]
