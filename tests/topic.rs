@@ -581,9 +581,12 @@ fn classifies_a_3kb_text_quickly() {
         })
         .min()
         .unwrap_or_default();
-    // The real budget (well under 100 µs) holds in release builds; debug
-    // builds are an order of magnitude slower, so this only catches blow-ups.
-    let budget = if cfg!(debug_assertions) { 5_000 } else { 100 };
+    // Only a blow-up (a scan gone quadratic, a pattern list compared at
+    // every word) fails this: the figures themselves are measured by
+    // `cargo bench --bench pipeline -- classify_3KB` (docs/performance.md),
+    // since a loaded CI machine moves them by half. Release builds take
+    // ~100 µs here, debug builds an order of magnitude more.
+    let budget = if cfg!(debug_assertions) { 50_000 } else { 2_000 };
     assert!(per.as_micros() < budget, "{per:?} per 3 KB item");
 }
 
