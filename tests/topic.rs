@@ -586,7 +586,11 @@ fn classifies_a_3kb_text_quickly() {
     // `cargo bench --bench pipeline -- classify_3KB` (docs/performance.md),
     // since a loaded CI machine moves them by half. Release builds take
     // ~100 µs here, debug builds an order of magnitude more.
-    let budget = if cfg!(debug_assertions) { 50_000 } else { 2_000 };
+    let budget = if cfg!(debug_assertions) {
+        50_000
+    } else {
+        2_000
+    };
     assert!(per.as_micros() < budget, "{per:?} per 3 KB item");
 }
 
