@@ -49,11 +49,10 @@ impl FeedState {
         items: usize,
         new_hits: usize,
     ) {
-        self.last_success = Some(at);
-        self.error_count = 0;
+        // Healthy as after a 304, and with counts to record.
+        self.not_modified(at, interval);
         self.last_item_count = u32::try_from(items).unwrap_or(u32::MAX);
         self.total_hits = self.total_hits.saturating_add(new_hits as u64);
-        self.next_due = Some(schedule::after_success(at, interval));
     }
 
     /// A 304 at `at`: nothing new, the feed is healthy. Due again one

@@ -916,16 +916,11 @@ pub fn same_group(a: &str, b: &str) -> bool {
     a == b || GROUPS.iter().any(|g| g.contains(&a) && g.contains(&b))
 }
 
-/// Whether the language with this ISO 639-1 code (case-insensitive) can be
-/// enabled: every language whatlang detects can, lingua refining the ones
-/// it has a model for, and so can Nynorsk and Bosnian, which only lingua
-/// tells apart from Bokmål and Croatian. For configuration validation.
-pub fn is_supported(code: &str) -> bool {
-    canonical(code).is_some()
-}
-
-/// The code of `tag`'s language (`pl-PL` → `pl`) when it can be enabled;
-/// `None` for a tag of a language neither detector knows.
+/// The code of `tag`'s language (`pl-PL` → `pl`) when it can be enabled:
+/// every language whatlang detects can, lingua refining the ones it has a
+/// model for, and so can Nynorsk and Bosnian, which only lingua tells apart
+/// from Bokmål and Croatian. `None` for a language neither detector knows.
+/// For configuration validation.
 pub fn supported(tag: &str) -> Option<&'static str> {
     canonical(tag)
 }
@@ -1094,7 +1089,11 @@ mod tests {
         let err = LanguageDetector::new(&["en".into(), "xx".into()]).unwrap_err();
         assert!(err.to_string().contains("\"xx\""), "{err}");
         assert!(matches!(LanguageDetector::new(&[]), Err(LangError::Empty)));
-        assert!(is_supported("PL") && is_supported("ja") && !is_supported("klingon"));
+        assert!(
+            supported("PL").is_some()
+                && supported("ja").is_some()
+                && supported("klingon").is_none()
+        );
     }
 
     #[test]
@@ -1243,7 +1242,7 @@ mod tests {
     /// whatlang, and does not stop lingua from refining the others.
     #[test]
     fn a_language_without_a_lingua_model_is_still_detected() {
-        assert!(is_supported("tl") && lingua_language("tl").is_none());
+        assert!(supported("tl").is_some() && lingua_language("tl").is_none());
         let d = LanguageDetector::new(&["en".into(), "tl".into(), "pl".into()]).unwrap();
         let tl = "Sinabi ng ahensiya ng paniktik na ibinigay ng kumpanya ang datos ng mga kostumer nito sa militar.";
         assert_eq!(d.detect(tl, None).code, "tl");
@@ -1313,7 +1312,7 @@ mod tests {
     #[test]
     fn groups_whatlang_cannot_split_are_settled_by_lingua() {
         let d = defaults();
-        assert!(is_supported("nn") && is_supported("bs"));
+        assert!(supported("nn").is_some() && supported("bs").is_some());
         let nn = "Kommunen har fått nye reglar for korleis dei skal handsame søknadene frå innbyggjarane sine.";
         assert_eq!(d.detect(nn, None).code, "nn");
         let nb = "Politiets sikkerhetstjeneste mener at flere utenlandske etterretningstjenester driver spionasje i Norge.";
