@@ -211,6 +211,44 @@ fn check_reports_every_problem_with_file_line_column_and_field() {
 }
 
 #[test]
+fn check_reports_pack_problems_of_every_file_with_line_and_field() {
+    let cfg = TestConfig::new(&[], "");
+    let topics = cfg.dir.path().join("topics");
+    std::fs::create_dir(&topics).unwrap();
+    let pack = |terms: &str| {
+        format!(
+            "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"g\"\n[group.terms]\nen = [{terms}]\n"
+        )
+    };
+    std::fs::write(topics.join("a.toml"), pack("\"spy\", \"ab*\", \"Spy\"")).unwrap();
+    let text = std::fs::read_to_string(cfg.path()).unwrap();
+    let text = text.replacen("[topics]\ndir = ", "[topics]\ndir = \"topics\"\n# was ", 1);
+    std::fs::write(cfg.path(), text).unwrap();
+
+    // One pack: its problems come from compiling it, still with file, line and field.
+    let a = topics.join("a.toml").display().to_string();
+    let out = newshound(&cfg.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    for expected in [
+        format!("{a}:6:14: group[0].terms.en[1]: \"ab*\": a wildcard needs at least 3 letters"),
+        format!("{a}:6:21: group[0].terms.en[2]: duplicate term \"Spy\""),
+    ] {
+        assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
+    }
+
+    // A second pack that does not parse: the first one's problems are still told.
+    std::fs::write(topics.join("b.toml"), "name = \"u\"\nthreshold = \n").unwrap();
+    let out = newshound(&cfg.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    let b = topics.join("b.toml").display().to_string();
+    for expected in [format!("{a}:6:14: group[0].terms.en[1]"), format!("{b}:2:")] {
+        assert!(err.contains(&expected), "expected {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
 fn an_unset_environment_variable_is_named() {
     let cfg = TestConfig::new(&[], "");
     let text = std::fs::read_to_string(cfg.path()).unwrap();

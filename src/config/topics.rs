@@ -69,9 +69,6 @@ pub fn load_topics(dir: &Path, enabled_languages: &[String]) -> Result<TopicSet,
                 continue;
             }
         };
-        for e in pack.validate() {
-            diags.push(topic_diag(file, &value, &e));
-        }
         if let Some(earlier) = packs.iter().position(|p| p.name == pack.name) {
             diags.push(file.diag(
                 span_of_path(&value, "name"),
@@ -87,6 +84,13 @@ pub fn load_topics(dir: &Path, enabled_languages: &[String]) -> Result<TopicSet,
         trees.push((file, value));
     }
     if !diags.is_empty() {
+        // Every problem at once: the packs that did parse are checked too.
+        // Otherwise compiling checks them, and validation runs once.
+        for (pack, (file, value)) in packs.iter().zip(&trees) {
+            for e in pack.validate() {
+                diags.push(topic_diag(file, value, &e));
+            }
+        }
         return Err(diags);
     }
     let matcher = TopicMatcher::compile(&packs, enabled_languages).map_err(|errors| {

@@ -115,7 +115,7 @@ pub(crate) fn fold(original: &str, diacritics: bool) -> Folded {
                 }
                 continue;
             }
-            if is_plain_cjk(first) {
+            if is_plain_letter(first) {
                 out.push_char(first, orig, &mut pending_space);
                 continue;
             }
@@ -178,12 +178,13 @@ enum Op {
 /// The precomputed mapping of a lone character; `None` outside the cached ranges.
 type Entry = Option<Box<[Op]>>;
 
-/// Lone characters whose mapping is precomputed: Latin-1 to Armenian (all
-/// European letters with their diacritics, Greek, Cyrillic) and general
-/// punctuation (typographic quotes and dashes). Everything in them goes
-/// through [`map_chunk`] once, at first use, so the tables cannot disagree
-/// with the slow path.
-const CACHED: [(u32, u32); 2] = [(0x80, 0x530), (0x2000, 0x2070)];
+/// Lone characters whose mapping is precomputed: Latin-1 to Thaana (all
+/// European letters with their diacritics, Greek, Cyrillic, Armenian,
+/// Hebrew, the Arabic script), Georgian, and general punctuation
+/// (typographic quotes and dashes). Everything in them goes through
+/// [`map_chunk`] once, at first use, so the tables cannot disagree with the
+/// slow path, whose Unicode look-ups cost several times more per character.
+const CACHED: [(u32, u32); 3] = [(0x80, 0x7C0), (0x10A0, 0x1100), (0x2000, 0x2070)];
 
 fn cached(c: char, fold: bool) -> Option<&'static [Op]> {
     static TABLES: std::sync::OnceLock<[Vec<Entry>; 2]> = std::sync::OnceLock::new();
@@ -219,9 +220,10 @@ fn build_table(fold: bool) -> Vec<Entry> {
         .collect()
 }
 
-/// Han ideographs and kana letters that NFKC, case and folding leave alone.
-fn is_plain_cjk(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF | 0x3041..=0x3096 | 0x30A1..=0x30FA)
+/// Han ideographs, kana letters and Hangul syllables: letters that NFKC,
+/// case and folding leave alone.
+fn is_plain_letter(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0xAC00..=0xD7A3)
 }
 
 impl Folded {
@@ -430,7 +432,9 @@ mod tests {
         assert_eq!(norm("Ą\u{301}"), "a");
         assert_eq!(fold("Ǆ ĄŁ", false).text, "dž ął");
         assert_eq!(norm("Ab\u{200E}c d\u{202A}e"), "abc de");
-        for cp in (0x80..0x530).chain(0x2000..0x2070) {
+        let cached = CACHED.iter().flat_map(|&(lo, hi)| lo..hi);
+        let plain = (0x3000..0xA000).chain(0xAC00..0xD800);
+        for cp in cached.chain(plain) {
             let Some(c) = char::from_u32(cp) else {
                 continue;
             };

@@ -197,10 +197,14 @@ impl PatternIndex {
         let bytes = text.as_bytes();
         let mut other_chars = false;
         let mut i = 0;
-        while i < bytes.len() {
+        while let Some(&b) = bytes.get(i) {
+            if b == b' ' {
+                i += 1;
+                continue;
+            }
             let (c, len) = char_at(text, i);
             if !is_word_char(c) {
-                other_chars |= c != ' ';
+                other_chars = true;
                 i += len;
                 continue;
             }
@@ -308,9 +312,24 @@ fn two_words_then_space(s: &str, first_word: usize) -> Option<usize> {
 }
 
 fn word_len(s: &str) -> usize {
-    s.char_indices()
-        .find(|&(_, c)| !is_word_char(c))
-        .map_or(s.len(), |(i, _)| i)
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // ASCII, nearly every byte of a normalised text, without decoding.
+        if b.is_ascii() {
+            if !b.is_ascii_alphanumeric() {
+                break;
+            }
+            i += 1;
+            continue;
+        }
+        let (c, len) = char_at(s, i);
+        if !is_word_char(c) {
+            break;
+        }
+        i += len;
+    }
+    i
 }
 
 /// The character at byte `i` (a char boundary) and its length.
