@@ -104,6 +104,26 @@ fn wildcard_is_a_word_prefix() {
 }
 
 #[test]
+fn a_wildcard_may_end_every_word_of_a_phrase() {
+    let m = matcher(
+        "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"g\"\nmax_count = 100\n[group.terms]\npl = [\"ostrzeg* przed używani*\", \"kradzież* tajemnic* handlow*\"]\n",
+    );
+    let r = one(
+        &m,
+        "pl",
+        "",
+        "Służba ostrzegła przed używaniem aplikacji. Ostrzega przed używaniem też \
+         kamer. Ostrzegła wczoraj przed używaniem, przedtem: nic. Chodzi o kradzieże \
+         tajemnic handlowych.",
+    );
+    let h = hit(&r, "ostrzeg* przed używani*").expect("hit");
+    assert_eq!(h.count, 2, "{r:#?}");
+    assert_eq!(h.found, "ostrzegła przed używaniem");
+    let h = hit(&r, "kradzież* tajemnic* handlow*").expect("hit");
+    assert_eq!(h.found, "kradzieże tajemnic handlowych");
+}
+
+#[test]
 fn diacritics_and_case_fold_both_ways() {
     let m = matcher(
         "name = \"t\"\nthreshold = 1.0\n[[group]]\nname = \"g\"\nmax_count = 100\n[group.terms]\npl = [\"służby specjalne\", \"sluzb specjalnych\"]\n",

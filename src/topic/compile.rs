@@ -13,8 +13,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::TopicError;
-use super::fold::{fold, is_word_char};
-use super::pack::{ANY_LANGUAGE, TopicPack};
+use super::fold::is_word_char;
+use super::pack::{ANY_LANGUAGE, TopicPack, term_pattern};
 use super::scanner::PatternIndex;
 use crate::lang::LangCode;
 
@@ -162,9 +162,7 @@ pub(crate) fn compile(
                 }
                 for written in list {
                     let trimmed = written.trim();
-                    let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
-                    let prefix = stem.len() != trimmed.len();
-                    let pattern = fold(stem, pack.fold_diacritics).text;
+                    let (pattern, prefix) = term_pattern(trimmed, pack.fold_diacritics);
                     // `validate` guarantees a letter or digit, hence a non-empty pattern.
                     let (Some(first), Some(last)) =
                         (pattern.chars().next(), pattern.chars().next_back())

@@ -251,7 +251,7 @@ impl TopicPack {
                     // The field path is written only for an error: a pack
                     // holds tens of thousands of terms.
                     let field = || at(&format!("terms.{lang}[{t}]"));
-                    let key = term_key(term, self.fold_diacritics);
+                    let key = term_pattern(term, self.fold_diacritics);
                     if let Err(message) = check_term(term, &key.0) {
                         err(field(), message);
                     } else if !seen.insert(key) {
@@ -319,45 +319,85 @@ fn is_language_key(key: &str) -> bool {
     key == ANY_LANGUAGE || (key.len() == 2 && key.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
-/// Checks one term as written, given its pattern (`folded`, the term
-/// without its `*` as [`term_key`] folds it). `Err` carries the message for
-/// [`TopicError`].
+/// Checks one term as written, given its pattern (`folded`, as
+/// [`term_pattern`] folds it). `Err` carries the message for [`TopicError`].
 pub(crate) fn check_term(term: &str, folded: &str) -> Result<(), String> {
     let trimmed = term.trim();
     if trimmed.is_empty() {
         return Err("empty term".into());
     }
-    let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
-    if stem.contains('*') {
-        return Err(format!(
-            "{term:?}: `*` is only allowed once, at the end (a word-prefix wildcard)"
-        ));
-    }
     if folded.is_empty() {
         return Err(format!("{term:?} has no letters or digits"));
     }
-    if trimmed.ends_with('*') {
-        if stem.ends_with(|c: char| !c.is_alphanumeric()) {
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        let Some(stem) = word.strip_suffix('*') else {
+            if word.contains('*') {
+                return Err(format!(
+                    "{term:?}: `*` ends a word (a word-prefix wildcard); it cannot stand inside one"
+                ));
+            }
+            continue;
+        };
+        if stem.contains('*') || stem.ends_with(|c: char| !c.is_alphanumeric()) {
             return Err(format!(
-                "{term:?}: `*` must directly follow a letter or digit"
+                "{term:?}: `*` must directly follow a letter or digit, once per word"
             ));
         }
-        // Letters as written: folding may spell one as two (`ß` → `ss`).
-        let letters = stem.chars().filter(|c| c.is_alphanumeric()).count();
-        if letters < MIN_WILDCARD_STEM && !stem.chars().any(is_cjk) {
+        // Letters as written (folding may spell one as two: `ß` → `ss`): the
+        // word's own for a wildcard inside a phrase, the whole term's before
+        // the last `*`, which is what a prefix of the phrase shares.
+        let last = i + 1 == words.len();
+        let counted = if last {
+            &trimmed[..trimmed.len() - 1]
+        } else {
+            stem
+        };
+        let letters = counted.chars().filter(|c| c.is_alphanumeric()).count();
+        if letters < MIN_WILDCARD_STEM && !counted.chars().any(is_cjk) {
             return Err(format!(
                 "{term:?}: a wildcard needs at least {MIN_WILDCARD_STEM} letters before `*`"
+            ));
+        }
+        if !last && trimmed.chars().any(is_cjk) {
+            return Err(format!(
+                "{term:?}: a `*` inside a phrase needs words with spaces between them, not CJK"
             ));
         }
     }
     Ok(())
 }
 
-/// Two terms with the same key match exactly the same text.
-fn term_key(term: &str, fold: bool) -> (String, bool) {
+/// A term as the pattern index searches it, and whether it ends in `*`.
+///
+/// The pattern is the term folded as texts are (so two terms with the same
+/// pattern and flag match exactly the same text). A word that ends in `*`
+/// inside a phrase (`ostrzeg* przed używani*`) keeps a `*` after it, which
+/// no folded text holds: the index matches such a word by its beginning.
+pub(crate) fn term_pattern(term: &str, fold: bool) -> (String, bool) {
     let trimmed = term.trim();
     let stem = trimmed.strip_suffix('*').unwrap_or(trimmed);
-    (fold::fold(stem, fold).text, stem.len() != trimmed.len())
+    let prefix = stem.len() != trimmed.len();
+    if !stem.contains('*') {
+        return (fold::fold(stem, fold).text, prefix);
+    }
+    let mut pattern = String::with_capacity(trimmed.len());
+    let mut words = stem.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        let inner = word.strip_suffix('*');
+        let folded = fold::fold(inner.unwrap_or(word), fold).text;
+        if folded.is_empty() {
+            continue;
+        }
+        if !pattern.is_empty() {
+            pattern.push(' ');
+        }
+        pattern.push_str(&folded);
+        if inner.is_some() && words.peek().is_some() {
+            pattern.push('*');
+        }
+    }
+    (pattern, prefix)
 }
 
 #[cfg(test)]
@@ -450,7 +490,7 @@ required = true
 
     #[test]
     fn wildcard_rules() {
-        let check = |term: &str| check_term(term, &term_key(term, true).0);
+        let check = |term: &str| check_term(term, &term_pattern(term, true).0);
         assert!(check("szpieg*").is_ok());
         assert!(check("Spionage*").is_ok());
         assert!(check("間諜*").is_ok());
@@ -462,5 +502,34 @@ required = true
         assert!(check("ßa*").is_err(), "two letters as written");
         assert!(check("*").is_err());
         assert!(check(" - ").is_err(), "no letters or digits");
+        // A wildcard may end any word of a phrase, with three letters each.
+        assert!(check("ostrzeg* przed używani*").is_ok());
+        assert!(check("w interesie* Chin").is_ok());
+        assert!(check("za* granicą").is_err());
+        assert!(
+            check("개인정보 수집*").is_ok(),
+            "the last `*` counts the phrase"
+        );
+        assert!(check("sz*pieg przed").is_err());
+        assert!(check("spy* -* ring").is_err());
+        assert!(check("華為* 間諜").is_err(), "CJK is matched without words");
+    }
+
+    #[test]
+    fn inner_wildcards_are_kept_in_the_pattern() {
+        assert_eq!(
+            term_pattern("Ostrzeg* przed Używani*", true),
+            ("ostrzeg* przed uzywani".to_string(), true)
+        );
+        // A written word that folds to two keeps its `*` after the last one.
+        assert_eq!(
+            term_pattern("5G-nät* operator", true),
+            ("5g nat* operator".to_string(), false)
+        );
+        // Without a wildcard inside, the pattern is the folded phrase as before.
+        assert_eq!(
+            term_pattern(" People's Liberation Army* ", false),
+            ("people s liberation army".to_string(), true)
+        );
     }
 }

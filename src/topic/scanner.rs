@@ -23,11 +23,15 @@
 //! inside runs written without spaces; they keep a small automaton of their
 //! own, run only on texts that contain such a character.
 //!
-//! Invariant: reports exactly the occurrences that an overlapping
-//! Aho-Corasick search reports and that a term could count: those that start
-//! at a word start, or of a pattern not beginning with a word character, less
-//! those of a one-word pattern that is no stem and ends inside a word (the
-//! tests compare the two).
+//! A phrase with a wildcard word inside (`ostrzeg* przed uzywani`) is no
+//! fixed string: it is kept with its first word's key and compared word by
+//! word where that key is found.
+//!
+//! Invariant: for patterns without an inner wildcard, reports exactly the
+//! occurrences that an overlapping Aho-Corasick search reports and that a
+//! term could count: those that start at a word start, or of a pattern not
+//! beginning with a word character, less those of a one-word pattern that is
+//! no stem and ends inside a word (the tests compare the two).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, BuildError, MatchKind};
 use rustc_hash::FxHashMap;
@@ -68,6 +72,12 @@ struct Slot {
     phrases: Vec<u32>,
     /// Whether some phrase in [`WordIndex::pairs`] begins with the key.
     begins_pairs: bool,
+    /// Phrases with a word-prefix wildcard inside (`ostrzeg* przed uzywani`)
+    /// whose first word is the key as a whole word.
+    wild_phrases: Vec<u32>,
+    /// The same, whose first word has the wildcard: they may begin wherever
+    /// a word starts with the key.
+    wild_stem_phrases: Vec<u32>,
 }
 
 /// A Bloom filter of two bits per key, sized to stay in the CPU cache.
@@ -154,7 +164,15 @@ impl PatternIndex {
             }
             let key = hash_bytes(&pattern.as_bytes()[..first_word]);
             let slot = words.slots.entry(key).or_default();
-            if let Some(two_words) = two_words_then_space(pattern, first_word) {
+            if pattern.contains(WILD) {
+                if pattern[first_word..].starts_with(WILD) {
+                    slot.wild_stem_phrases.push(id);
+                    stem_keys.push(key);
+                    words.stem_lengths |= 1 << first_word.min(63);
+                } else {
+                    slot.wild_phrases.push(id);
+                }
+            } else if let Some(two_words) = two_words_then_space(pattern, first_word) {
                 slot.begins_pairs = true;
                 let pair = hash_bytes(&pattern.as_bytes()[..two_words]);
                 words.pairs.entry(pair).or_default().push(id);
@@ -253,6 +271,7 @@ impl PatternIndex {
                         found(id as usize, start, j + 1);
                     }
                 }
+                self.wild_at(text, start, &slot.wild_stem_phrases, found);
             }
         }
         // The whole word: any pattern of one word, and the phrases it begins.
@@ -269,6 +288,8 @@ impl PatternIndex {
                 found(id as usize, start, end);
             }
         }
+        self.wild_at(text, start, &slot.wild_phrases, found);
+        self.wild_at(text, start, &slot.wild_stem_phrases, found);
         let rest = &text[start..];
         for &id in &slot.phrases {
             let pattern = self.pattern(id);
@@ -294,9 +315,55 @@ impl PatternIndex {
         }
     }
 
+    /// Reports the phrases with an inner wildcard among `ids` that occur
+    /// at `start`, a word start.
+    fn wild_at(
+        &self,
+        text: &str,
+        start: usize,
+        ids: &[u32],
+        found: &mut impl FnMut(usize, usize, usize),
+    ) {
+        for &id in ids {
+            if let Some(end) = wild_phrase_end(text, start, self.pattern(id)) {
+                found(id as usize, start, end);
+            }
+        }
+    }
+
     fn pattern(&self, id: u32) -> &str {
         self.patterns.get(id as usize).map_or("", |p| p)
     }
+}
+
+/// Marks a word of a pattern that matches any word it begins (see
+/// [`crate::topic::pack`]'s `term_pattern`); no folded text holds one.
+const WILD: char = '*';
+
+/// Where `pattern`, a phrase with a wildcard inside, ends if it occurs at
+/// `start` (a word start): word by word, a wildcard word begins the text's
+/// word, any other equals it. Its last word is compared as the other
+/// patterns are: it may end inside the text's word, and the matcher decides
+/// by the term (a stem, or a right boundary).
+fn wild_phrase_end(text: &str, start: usize, pattern: &str) -> Option<usize> {
+    let mut at = start;
+    let mut pieces = pattern.split(' ').peekable();
+    while let Some(piece) = pieces.next() {
+        let rest = text.get(at..)?;
+        if pieces.peek().is_none() {
+            return rest.starts_with(piece).then_some(at + piece.len());
+        }
+        let word = &rest[..word_len(rest)];
+        let matches = match piece.strip_suffix(WILD) {
+            Some(stem) => word.starts_with(stem),
+            None => word == piece,
+        };
+        if !matches || rest.as_bytes().get(word.len()) != Some(&b' ') {
+            return None;
+        }
+        at += word.len() + 1;
+    }
+    None
 }
 
 /// The length in bytes of the run of word characters that `s` starts with.
@@ -423,6 +490,49 @@ mod tests {
         assert!(got.iter().any(|o| o.0 == 2));
         assert!(got.iter().any(|o| o.0 == 5));
         assert!(got.iter().any(|o| o.0 == 6));
+    }
+
+    #[test]
+    fn phrases_with_inner_wildcards_match_word_by_word() {
+        let patterns = strings(&[
+            "ostrzeg* przed uzywani",
+            "kradziez* tajemnic* handlow",
+            "w interesie* chin",
+        ]);
+        let stems = [true, true, false];
+        let index = PatternIndex::build(&patterns, &stems).unwrap();
+        let found = |text: &str| {
+            let mut got = Vec::new();
+            index.for_each_occurrence(text, |id, start, end| {
+                got.push((id, text[start..end].to_string()))
+            });
+            got.sort();
+            got
+        };
+        let text = "abw ostrzegla przed uzywaniem i ostrzega wczoraj przed uzywaniem";
+        assert_eq!(
+            found(text),
+            vec![(0, "ostrzegla przed uzywani".to_string())]
+        );
+        // The stem is a whole word too, and later stems take any ending.
+        assert_eq!(
+            found("kradziez tajemnicy handlowej"),
+            vec![(1, "kradziez tajemnicy handlow".to_string())]
+        );
+        // A word that is not a wildcard must be whole: "interesie" is one, "w" is not.
+        assert_eq!(
+            found("w interesiech chin a sw interesie chin"),
+            vec![(2, "w interesiech chin".to_string())]
+        );
+        // Not at a word start, cut short, or another word in between: no match.
+        for text in [
+            "xostrzega przed uzywaniem",
+            "ostrzega przed",
+            "ostrzega",
+            "kradziez handlowej",
+        ] {
+            assert_eq!(found(text), vec![], "{text}");
+        }
     }
 
     #[test]
