@@ -10,11 +10,13 @@
 //! diacritics); a pack with `fold_diacritics = false` needs texts normalised
 //! the other way, so such packs share a second index and a second pass.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use super::TopicError;
 use super::fold::is_word_char;
-use super::pack::{ANY_LANGUAGE, TopicPack, term_pattern};
+use super::pack::{ANY_LANGUAGE, TopicPack};
 use super::scanner::PatternIndex;
 use crate::lang::LangCode;
 
@@ -107,7 +109,13 @@ pub(crate) fn compile(
     packs: &[TopicPack],
     enabled_languages: &[String],
 ) -> Result<Compiled, Vec<TopicError>> {
-    let mut errors: Vec<TopicError> = packs.iter().flat_map(TopicPack::validate).collect();
+    let mut errors: Vec<TopicError> = Vec::new();
+    let mut folded: Vec<Vec<(String, bool)>> = Vec::with_capacity(packs.len());
+    for pack in packs {
+        let mut patterns = Vec::new();
+        errors.extend(pack.validate_patterns(&mut patterns));
+        folded.push(patterns);
+    }
     let mut names = HashSet::new();
     for pack in packs {
         if !names.insert(pack.name.as_str()) {
@@ -136,9 +144,11 @@ pub(crate) fn compile(
     // (fold, normalised pattern) → (scanner slot, pattern id)
     let mut patterns: [Vec<String>; 2] = Default::default();
     let mut terms_of: [Vec<Vec<usize>>; 2] = Default::default();
-    let mut pattern_ids: [HashMap<String, usize>; 2] = Default::default();
+    let mut pattern_ids: [FxHashMap<String, usize>; 2] = Default::default();
 
-    for (t, pack) in packs.iter().enumerate() {
+    for ((t, pack), folded) in packs.iter().enumerate().zip(folded) {
+        // One pattern per term, in the order the loops below visit them.
+        let mut folded = folded.into_iter();
         let slot = usize::from(!pack.fold_diacritics);
         let mut groups = Vec::with_capacity(pack.groups.len());
         // language → terms skipped because it is not enabled: one warning
@@ -158,11 +168,14 @@ pub(crate) fn compile(
             for (lang, list) in &group.terms {
                 if !is_enabled(lang) {
                     *ignored.entry(lang.as_str()).or_default() += list.len();
+                    folded.by_ref().take(list.len()).for_each(drop);
                     continue;
                 }
                 for written in list {
                     let trimmed = written.trim();
-                    let (pattern, prefix) = term_pattern(trimmed, pack.fold_diacritics);
+                    let Some((pattern, prefix)) = folded.next() else {
+                        break;
+                    };
                     // `validate` guarantees a letter or digit, hence a non-empty pattern.
                     let (Some(first), Some(last)) =
                         (pattern.chars().next(), pattern.chars().next_back())
