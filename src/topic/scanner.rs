@@ -74,10 +74,42 @@ struct Slot {
     begins_pairs: bool,
     /// Phrases with a word-prefix wildcard inside (`ostrzeg* przed uzywani`)
     /// whose first word is the key as a whole word.
-    wild_phrases: Vec<u32>,
+    wild_phrases: Vec<WildPhrase>,
     /// The same, whose first word has the wildcard: they may begin wherever
     /// a word starts with the key.
-    wild_stem_phrases: Vec<u32>,
+    wild_stem_phrases: Vec<WildPhrase>,
+}
+
+/// A phrase with a wildcard inside, with the first bytes of its second word:
+/// under a key as common as `la` or `im` sit dozens of such phrases, and
+/// most are ruled out by the next word's first two bytes.
+#[derive(Debug)]
+struct WildPhrase {
+    id: u32,
+    second: [u8; 2],
+    second_len: u8,
+}
+
+impl WildPhrase {
+    fn new(id: u32, pattern: &str) -> WildPhrase {
+        let second = pattern
+            .split(' ')
+            .nth(1)
+            .map_or("", |w| w.trim_end_matches(WILD))
+            .as_bytes();
+        let n = second.len().min(2);
+        let mut bytes = [0; 2];
+        bytes[..n].copy_from_slice(&second[..n]);
+        WildPhrase {
+            id,
+            second: bytes,
+            second_len: n as u8,
+        }
+    }
+
+    fn may_go_on_with(&self, next_word: &[u8]) -> bool {
+        next_word.starts_with(&self.second[..usize::from(self.second_len)])
+    }
 }
 
 /// A Bloom filter of two bits per key, sized to stay in the CPU cache.
@@ -165,12 +197,13 @@ impl PatternIndex {
             let key = hash_bytes(&pattern.as_bytes()[..first_word]);
             let slot = words.slots.entry(key).or_default();
             if pattern.contains(WILD) {
+                let phrase = WildPhrase::new(id, pattern);
                 if pattern[first_word..].starts_with(WILD) {
-                    slot.wild_stem_phrases.push(id);
+                    slot.wild_stem_phrases.push(phrase);
                     stem_keys.push(key);
                     words.stem_lengths |= 1 << first_word.min(63);
                 } else {
-                    slot.wild_phrases.push(id);
+                    slot.wild_phrases.push(phrase);
                 }
             } else if let Some(two_words) = two_words_then_space(pattern, first_word) {
                 slot.begins_pairs = true;
@@ -271,7 +304,7 @@ impl PatternIndex {
                         found(id as usize, start, j + 1);
                     }
                 }
-                self.wild_at(text, start, &slot.wild_stem_phrases, found);
+                self.wild_at(text, start, end, &slot.wild_stem_phrases, found);
             }
         }
         // The whole word: any pattern of one word, and the phrases it begins.
@@ -288,8 +321,8 @@ impl PatternIndex {
                 found(id as usize, start, end);
             }
         }
-        self.wild_at(text, start, &slot.wild_phrases, found);
-        self.wild_at(text, start, &slot.wild_stem_phrases, found);
+        self.wild_at(text, start, end, &slot.wild_phrases, found);
+        self.wild_at(text, start, end, &slot.wild_stem_phrases, found);
         let rest = &text[start..];
         for &id in &slot.phrases {
             let pattern = self.pattern(id);
@@ -315,18 +348,24 @@ impl PatternIndex {
         }
     }
 
-    /// Reports the phrases with an inner wildcard among `ids` that occur
-    /// at `start`, a word start.
+    /// Reports the phrases with an inner wildcard among `phrases` that occur
+    /// at `start`, the start of the word `text[start..end]`.
     fn wild_at(
         &self,
         text: &str,
         start: usize,
-        ids: &[u32],
+        end: usize,
+        phrases: &[WildPhrase],
         found: &mut impl FnMut(usize, usize, usize),
     ) {
-        for &id in ids {
-            if let Some(end) = wild_phrase_end(text, start, self.pattern(id)) {
-                found(id as usize, start, end);
+        if phrases.is_empty() || text.as_bytes().get(end) != Some(&b' ') {
+            return;
+        }
+        let next_word = &text.as_bytes()[end + 1..];
+        for phrase in phrases.iter().filter(|p| p.may_go_on_with(next_word)) {
+            let pattern = self.pattern(phrase.id);
+            if let Some(end) = wild_phrase_end(text, start, pattern) {
+                found(phrase.id as usize, start, end);
             }
         }
     }
