@@ -16,112 +16,73 @@ by at most MAX_ENDING letters and the stem keeps MIN_STEM + 1 letters (or
 MIN_STEM when one letter ends the words); a phrase must keep two words of
 four letters or more.
 """
-import re, sys, json, unicodedata
-LANGS = set(sys.argv[2].split(",")) if len(sys.argv) > 2 else set()
-GROUPS = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else set()
-MIN_STEM = 4     # letters a wildcard word keeps
-MAX_ENDING = 3   # letters an ending may differ by
+import sys
 
-def lcp(a, b):
+from packlists import rewrite
+
+MIN_STEM = 4  # letters a shortened word keeps at the least
+MAX_ENDING = 3  # letters by which two forms' endings may differ
+
+
+def common_prefix(a, b):
     n = 0
     for x, y in zip(a, b):
-        if x != y: break
+        if x != y:
+            break
         n += 1
     return n
 
-def words_of(t):
-    t = t.strip()
-    star = t.endswith("*")
-    ws = (t[:-1] if star else t).split()
-    return ws, star
 
-def compatible(stem, word):
-    """The stem two words share, or None when they are not one word's forms."""
-    if stem == word: return stem
-    n = lcp(stem.lower(), word.lower())
-    # Endings differ by a few letters and the stem keeps MIN_STEM letters.
+def stem_of(stem, word):
+    """The stem two forms share, or None when they are not one word's forms."""
+    if stem == word:
+        return stem
+    n = common_prefix(stem.lower(), word.lower())
     shortest = min(len(stem), len(word))
-    if n < shortest - MAX_ENDING: return None
+    if n < shortest - MAX_ENDING:
+        return None
     # Four letters only when one letter ends the words (grupa, grupy): a
     # shorter stem is the start of too many other words (ukra-: Ukrainian).
-    if n < MIN_STEM + 1 and not (n >= MIN_STEM and n >= shortest - 1): return None
-    if not stem[:n].isalpha(): return None
-    return stem[:n]
+    if n < MIN_STEM + 1 and not (n >= MIN_STEM and n >= shortest - 1):
+        return None
+    return stem[:n] if stem[:n].isalpha() else None
 
-def merge(terms):
-    clusters = []  # [stems, wild flags, trailing star, members]
-    for t in terms:
-        ws, star = words_of(t)
-        placed = False
-        if len(ws) >= 2 and "*" not in " ".join(ws):
+
+def merge(terms, _lang):
+    # Each cluster: the words' stems so far, which of them vary, whether the
+    # phrase ends in `*`, and the terms merged into it.
+    clusters = []
+    for term in terms:
+        star = term.endswith("*")
+        words = (term[:-1] if star else term).split()
+        cluster = None
+        if len(words) >= 2 and "*" not in " ".join(words):
             for c in clusters:
-                stems, wild, cstar, members = c
-                if len(stems) != len(ws) or cstar != star: continue
-                new = [compatible(s, w) for s, w in zip(stems, ws)]
-                if any(x is None for x in new): continue
-                # Only the words' endings may differ, and not the first word
-                # and the last at once into nothing specific.
-                c[0] = new
-                c[1] = [f or (n != w) or (n != s) for f, n, s, w in zip(wild, new, stems, ws)]
-                members.append(t); placed = True; break
-        if not placed:
-            clusters.append([ws, [False]*len(ws), star, [t]])
+                if len(c[0]) != len(words) or c[2] != star:
+                    continue
+                stems = [stem_of(s, w) for s, w in zip(c[0], words)]
+                if None not in stems:
+                    c[1] = [v or n != s or n != w for v, n, s, w in zip(c[1], stems, c[0], words)]
+                    c[0] = stems
+                    cluster = c
+                    break
+        if cluster is None:
+            clusters.append([words, [False] * len(words), star, [term]])
+        else:
+            cluster[3].append(term)
     out = []
-    for stems, wild, star, members in clusters:
-        # A phrase of one long word and short ones ("upali u") is one word
-        # with a wildcard after merging: too loose.
-        long_words = sum(1 for s in stems if len(s) >= 4)
-        if len(members) == 1 or long_words < 2:
-            out.extend(members); continue
-        words = []
-        for i, (s, f) in enumerate(zip(stems, wild)):
-            last = i == len(stems) - 1
-            words.append(s + ("*" if f or (last and star) else ""))
-        out.append(" ".join(words))
+    for stems, varies, star, members in clusters:
+        # A phrase of one long word and short ones ("upali u") would become
+        # one word with a wildcard: too loose.
+        if len(members) == 1 or sum(1 for s in stems if len(s) >= 4) < 2:
+            out.extend(members)
+            continue
+        last = len(stems) - 1
+        out.append(" ".join(s + ("*" if v or (i == last and star) else "") for i, (s, v) in enumerate(zip(stems, varies))))
     return out
 
-def key(t):
-    t = unicodedata.normalize("NFKD", t.lower().replace("ё", "е"))
-    return "".join(c for c in t if not unicodedata.combining(c)).replace("ł", "l")
 
-STR = re.compile(r'"((?:[^"\\]|\\.)*)"')
-def main():
-    path = sys.argv[1]
-    lines = open(path).read().split("\n")
-    out = []; group = None; i = 0; before = after = 0
-    while i < len(lines):
-        line = lines[i]
-        m = re.match(r'^name = "(.*)"$', line)
-        if m: group = m.group(1)
-        m = re.match(r'^([a-z]{2,3}) = \[$', line)
-        if m and m.group(1) in LANGS and group in GROUPS:
-            out.append(line); i += 1
-            seg = []; seen = set()
-            def flush():
-                nonlocal before, after
-                if not seg: return
-                merged = []
-                for t in merge(seg):
-                    if key(t) not in seen:
-                        seen.add(key(t)); merged.append(t)
-                before += len(seg); after += len(merged)
-                cur = "  "
-                for t in merged:
-                    piece = json.dumps(t, ensure_ascii=False) + ", "
-                    if len(cur) + len(piece) > 100:
-                        out.append(cur.rstrip()); cur = "  "
-                    cur += piece
-                out.append(cur.rstrip().rstrip(",") + ",")
-                seg.clear()
-            while lines[i] != "]":
-                if lines[i].strip().startswith("#"):
-                    flush(); out.append(lines[i])
-                else:
-                    seg.extend(json.loads('"%s"' % s) for s in STR.findall(lines[i]))
-                i += 1
-            flush()
-            continue
-        out.append(line); i += 1
-    open(path, "w").write("\n".join(out))
+if __name__ == "__main__":
+    path, langs, groups = sys.argv[1], set(sys.argv[2].split(",")), set(sys.argv[3].split(","))
+    before, after = rewrite(path, langs, groups, merge)
     print(f"terms {before} -> {after}", file=sys.stderr)
-main()

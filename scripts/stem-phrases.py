@@ -14,7 +14,9 @@ phrase must keep two words of four letters or more. Run it after
 scripts/merge-inflections.py; `newshound check` must pass afterwards, and
 the devset, labelled-set and farm figures must not move.
 """
-import json, re, sys, unicodedata
+import sys
+
+from packlists import rewrite
 
 ENDINGS = {
     "pl": "ych ymi ego emu ami ach owi ów om ie ia ią ię ej ą ę a e i o u y",
@@ -48,59 +50,15 @@ def stem_phrase(term, lang):
     return " ".join(stem_word(w, lang) for w in words)
 
 
-def key(term):
-    t = unicodedata.normalize("NFKD", term.lower().replace("ё", "е"))
-    return "".join(c for c in t if not unicodedata.combining(c)).replace("ł", "l")
-
-
-def write(out, terms):
-    line = "  "
-    for t in terms:
-        piece = json.dumps(t, ensure_ascii=False) + ", "
-        if len(line) + len(piece) > 100:
-            out.append(line.rstrip())
-            line = "  "
-        line += piece
-    if line.strip():
-        out.append(line.rstrip().rstrip(",") + ",")
-
-
-def main():
+if __name__ == "__main__":
     path, langs, groups = sys.argv[1], set(sys.argv[2].split(",")), set(sys.argv[3].split(","))
-    strings = re.compile(r'"((?:[^"\\]|\\.)*)"')
-    lines = open(path).read().split("\n")
-    out, group, i, changed = [], None, 0, 0
-    while i < len(lines):
-        line = lines[i]
-        m = re.match(r'^name = "(.*)"$', line)
-        if m:
-            group = m.group(1)
-        m = re.match(r"^([a-z]{2,3}) = \[$", line)
-        if not (m and m.group(1) in langs and group in groups):
-            out.append(line)
-            i += 1
-            continue
-        lang = m.group(1)
-        out.append(line)
-        i += 1
-        seen, segment = set(), []
-        while lines[i] != "]":
-            if lines[i].strip().startswith("#"):
-                write(out, segment)
-                segment = []
-                out.append(lines[i])
-            else:
-                for s in strings.findall(lines[i]):
-                    term = json.loads('"%s"' % s)
-                    stemmed = stem_phrase(term, lang)
-                    changed += stemmed != term
-                    if key(stemmed) not in seen:
-                        seen.add(key(stemmed))
-                        segment.append(stemmed)
-            i += 1
-        write(out, segment)
-    open(path, "w").write("\n".join(out))
+    changed = 0
+
+    def stem_all(terms, lang):
+        global changed
+        stemmed = [stem_phrase(t, lang) for t in terms]
+        changed += sum(1 for a, b in zip(terms, stemmed) if a != b)
+        return stemmed
+
+    rewrite(path, langs, groups, stem_all)
     print(f"{changed} phrases stemmed", file=sys.stderr)
-
-
-main()
