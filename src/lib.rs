@@ -19,6 +19,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod store;
+pub mod story;
 pub mod topic;
 pub mod views;
 

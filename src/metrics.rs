@@ -22,6 +22,7 @@ pub struct Metrics {
     polls_failed: AtomicU64,
     polls_gone: AtomicU64,
     items_new: AtomicU64,
+    items_duplicate: AtomicU64,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
     hits: Mutex<BTreeMap<(String, String), u64>>,
@@ -66,6 +67,8 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
         self.items_new
             .fetch_add(r.new_items as u64, Ordering::Relaxed);
+        self.items_duplicate
+            .fetch_add(r.duplicates as u64, Ordering::Relaxed);
         if !r.hit_labels.is_empty() {
             let mut hits = lock(&self.hits);
             for label in &r.hit_labels {
@@ -127,6 +130,18 @@ impl Metrics {
             "newshound_items_new_total",
             &[],
             load(&self.items_new),
+        );
+        family(
+            &mut out,
+            "newshound_items_duplicate_total",
+            "counter",
+            "New items that matched but were a stored hit again under another id (not stored, not alerted).",
+        );
+        sample(
+            &mut out,
+            "newshound_items_duplicate_total",
+            &[],
+            load(&self.items_duplicate),
         );
 
         family(
@@ -337,6 +352,7 @@ mod tests {
             items: 3,
             new_items: 2,
             new_hits: vec!["a".into()],
+            duplicates: 1,
             hit_labels: vec![("spy".into(), "pl".into())],
             fetch_time: Some(Duration::from_secs_f64(secs)),
             error: None,
@@ -363,6 +379,7 @@ mod tests {
         );
         assert!(text.contains("newshound_polls_total{result=\"failed\"} 1\n"));
         assert!(text.contains("newshound_items_new_total 4\n"));
+        assert!(text.contains("newshound_items_duplicate_total 2\n"));
         assert!(text.contains("newshound_hits_total{topic=\"spy\",language=\"pl\"} 2\n"));
         assert!(text.contains("newshound_fetch_duration_seconds_bucket{le=\"0.25\"} 1\n"));
         assert!(text.contains("newshound_fetch_duration_seconds_bucket{le=\"5\"} 2\n"));

@@ -18,7 +18,8 @@ use crate::config::{FeedConfig, PollSettings};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, HostLimits, Validators, schedule};
 use crate::model::Hit;
 use crate::parse::{FeedSource, ParseError, parse_feed};
-use crate::store::{OutboxEntry, Store, StoreError};
+use crate::store::{Inserted, OutboxEntry, Store, StoreError};
+use crate::story;
 
 /// What the stages need, shared by every feed task.
 #[derive(Clone)]
@@ -58,6 +59,8 @@ pub struct PollReport {
     /// Entries not seen before.
     pub new_items: usize,
     pub new_hits: Vec<String>,
+    /// New items that matched but were a stored hit again under another id.
+    pub duplicates: usize,
     /// (topic, language) of each topic each new hit matched, for metrics.
     pub hit_labels: Vec<(String, String)>,
     /// How long the fetch itself took (None when it never started).
@@ -87,6 +90,9 @@ pub struct IngestReport {
     pub new_hits: Vec<String>,
     /// (topic, language) of each matched topic of each new hit.
     pub hit_labels: Vec<(String, String)>,
+    /// New items that matched but were a stored hit again under another id
+    /// (`story::duplicate_keys`): not stored, not alerted.
+    pub duplicates: usize,
 }
 
 /// Parses a document and runs every unseen item through detection, matching
@@ -125,12 +131,30 @@ pub fn ingest(
                         )
                     })
                     .collect();
-                if store.insert_hit(&hit, &alerts)? {
-                    report.new_hits.push(item.id.clone());
-                    for topic in hit.topic_names() {
-                        report
-                            .hit_labels
-                            .push((topic.to_string(), hit.language.clone()));
+                let keys = story::duplicate_keys(
+                    &item.feed_url,
+                    item.url.as_deref(),
+                    &item.title,
+                    &item.summary,
+                );
+                match store.insert_new_hit(&hit, &alerts, &keys)? {
+                    Inserted::Stored => {
+                        report.new_hits.push(item.id.clone());
+                        for topic in hit.topic_names() {
+                            report
+                                .hit_labels
+                                .push((topic.to_string(), hit.language.clone()));
+                        }
+                    }
+                    Inserted::AlreadyStored => {}
+                    Inserted::DuplicateOf(original) => {
+                        tracing::debug!(
+                            feed = %source.name,
+                            item = %item.id,
+                            duplicate_of = %original,
+                            "the same item as a stored hit, under another id: not stored again"
+                        );
+                        report.duplicates += 1;
                     }
                 }
             }
@@ -278,6 +302,7 @@ pub async fn poll_feed(
         items = report.items,
         new_items = report.new_items,
         new_hits = report.new_hits.len(),
+        duplicates = report.duplicates,
         "polled"
     );
     PollReport {
@@ -286,6 +311,7 @@ pub async fn poll_feed(
         items: report.items,
         new_items: report.new_items,
         new_hits: report.new_hits,
+        duplicates: report.duplicates,
         hit_labels: report.hit_labels,
         fetch_time,
         error,
@@ -300,6 +326,7 @@ fn failed_without_state(feed: &FeedConfig, now: DateTime<Utc>, e: PollError) -> 
         status: PollStatus::Failed,
         items: 0,
         new_items: 0,
+        duplicates: 0,
         hit_labels: Vec::new(),
         fetch_time: None,
         new_hits: Vec::new(),

@@ -286,6 +286,18 @@ async fn an_oversized_body_and_malformed_xml_fail_their_feed_alone() {
 async fn an_iso_8859_2_feed_decodes_to_correct_polish() {
     let server = FeedServer::start().await;
     let body = read_fixture("feeds/pl-latin2.xml");
+    // The second copy links elsewhere: the same article twice would be one hit.
+    // (A byte-wise replacement: the body is ISO-8859-2, not UTF-8.)
+    let (from, to) = (b"wiadomosci.test/".as_slice(), b"gazeta.test/".as_slice());
+    let mut elsewhere = Vec::with_capacity(body.len());
+    let mut rest = body.as_slice();
+    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
+        elsewhere.extend_from_slice(&rest[..at]);
+        elsewhere.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    elsewhere.extend_from_slice(rest);
+    assert_ne!(body, elsewhere);
     // Once with the charset in Content-Type, once with only the XML declaration.
     server.serve(
         "/header.xml",
@@ -298,7 +310,7 @@ async fn an_iso_8859_2_feed_decodes_to_correct_polish() {
         "/decl.xml",
         Route {
             content_type: "text/xml".into(),
-            ..Route::feed(body)
+            ..Route::feed(elsewhere)
         },
     );
     let cfg = TestConfig::new(

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use newshound::model::{AlertStatus, Hit, TermHit, TopicResult};
-use newshound::store::{FeedState, HitQuery, SCHEMA_VERSION, Store, StoreError};
+use newshound::store::{FeedState, HitQuery, Inserted, SCHEMA_VERSION, Store, StoreError};
 use tempfile::TempDir;
 
 const CACHE: u64 = 8 << 20;
@@ -841,4 +841,73 @@ fn a_hit_and_its_outbox_entries_are_written_together_and_read_per_alert() {
     // A removed entry is not revived by a late update.
     store.update_outbox(&team[..1]).unwrap();
     assert!(store.outbox().unwrap().iter().all(|e| e.seq != team[0].seq));
+}
+
+#[test]
+fn a_key_held_by_a_stored_hit_makes_a_new_hit_its_duplicate() {
+    let dir = TempDir::new().expect("tempdir");
+    let store = open(&dir);
+    let key = b"l\0example.com/story".to_vec();
+    let first = hit("first00001", 1_000);
+    assert_eq!(
+        store
+            .insert_new_hit(&first, &[], std::slice::from_ref(&key))
+            .expect("insert"),
+        Inserted::Stored
+    );
+    // Another id with the key: a duplicate, of which only the seen mark stays.
+    let copy = hit("copy000001", 2_000);
+    let other_key = b"c\0other".to_vec();
+    assert_eq!(
+        store
+            .insert_new_hit(&copy, &[], &[other_key.clone(), key.clone()])
+            .expect("insert copy"),
+        Inserted::DuplicateOf("first00001".into())
+    );
+    assert!(store.is_seen("copy000001").expect("is_seen"));
+    assert_eq!(store.get_hit("copy000001").expect("get"), None);
+    assert_eq!(query_ids(&store, &HitQuery::default()), vec!["first00001"]);
+    // The copy's other key was not claimed: a third item with only that key is new.
+    assert_eq!(
+        store
+            .insert_new_hit(&hit("third00001", 3_000), &[], &[other_key])
+            .expect("insert third"),
+        Inserted::Stored
+    );
+    // The same id again is reported as such, before any key is looked at.
+    assert_eq!(
+        store.insert_new_hit(&first, &[], &[key]).expect("again"),
+        Inserted::AlreadyStored
+    );
+}
+
+#[test]
+fn hits_stored_before_the_keys_existed_get_them_once() {
+    let dir = TempDir::new().expect("tempdir");
+    let store = open(&dir);
+    // Hits written the old way, without keys.
+    store
+        .insert_hit(&hit("old0000001", 1_000), &[])
+        .expect("insert");
+    store
+        .insert_hit(&hit("old0000002", 2_000), &[])
+        .expect("insert");
+    let keys_of = |h: &Hit| vec![format!("l\0{}", h.url.as_deref().unwrap_or("")).into_bytes()];
+    assert_eq!(store.index_duplicate_keys(keys_of).expect("index"), 2);
+    assert_eq!(
+        store.index_duplicate_keys(keys_of).expect("again"),
+        0,
+        "once per store"
+    );
+
+    let copy = hit("new0000001", 3_000);
+    let key = b"l\0https://example.com/story/old0000002".to_vec();
+    assert_eq!(
+        store.insert_new_hit(&copy, &[], &[key]).expect("insert"),
+        Inserted::DuplicateOf("old0000002".into())
+    );
+    drop(store);
+    // The flag survives a reopen.
+    let store = open(&dir);
+    assert_eq!(store.index_duplicate_keys(keys_of).expect("reopened"), 0);
 }

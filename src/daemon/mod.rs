@@ -37,6 +37,7 @@ use crate::lang::{LangError, LanguageDetector};
 use crate::metrics::Metrics;
 use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
 use crate::store::{HitQuery, Store, StoreError};
+use crate::story;
 use due::{DueMap, Unscheduled};
 use notify::Notifier;
 
@@ -85,6 +86,15 @@ impl Service {
     pub fn with_clock(config: Config, clock: SharedClock) -> Result<Service, StartError> {
         let settings = config.settings;
         let store = Store::open(&settings.store.path, settings.store.cache_bytes)?;
+        let indexed = store.index_duplicate_keys(|hit| {
+            story::duplicate_keys(&hit.feed_url, hit.url.as_deref(), &hit.title, &hit.summary)
+        })?;
+        if indexed > 0 {
+            tracing::info!(
+                hits = indexed,
+                "recorded the duplicate keys of the stored hits (once, on the first start after an upgrade)"
+            );
+        }
         let detector = LanguageDetector::new(&settings.languages)?;
         let store = Arc::new(store);
         let dispatcher = Arc::new(Dispatcher::new(
@@ -162,6 +172,8 @@ pub struct CycleSummary {
     pub gone: usize,
     pub new_items: usize,
     pub new_hits: usize,
+    /// Matching items that were a stored hit again under another id.
+    pub duplicates: usize,
 }
 
 impl CycleSummary {
@@ -174,6 +186,7 @@ impl CycleSummary {
         }
         self.new_items += r.new_items;
         self.new_hits += r.new_hits.len();
+        self.duplicates += r.duplicates;
     }
 
     pub fn polls(&self) -> usize {
@@ -195,7 +208,11 @@ impl fmt::Display for CycleSummary {
             f,
             "; new items: {}; new hits: {}",
             self.new_items, self.new_hits
-        )
+        )?;
+        if self.duplicates > 0 {
+            write!(f, " (and {} duplicates of stored hits)", self.duplicates)?;
+        }
+        Ok(())
     }
 }
 

@@ -4,7 +4,9 @@
 //! `hits` (id → Hit as JSON), `by_time` (published millis ‖ id → ()), `seen`
 //! (item id → first-seen millis), `feeds` (feed url → FeedState as JSON),
 //! `outbox` (sequence → alert waiting for delivery, or dead),
-//! `meta` (`schema_version`).
+//! `duplicates` (duplicate key → the hit id that holds it: an item whose key
+//! is there is that hit again, see `story::duplicate_keys`),
+//! `meta` (`schema_version`, `duplicates_indexed`).
 //!
 //! Invariants: every id in `hits` has its `by_time` entry and its `seen` mark
 //! (they are written in one transaction, and `prune_seen` never removes a hit's
@@ -31,7 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use feeds::FeedState;
-pub use hits::MIN_PREFIX_CHARS;
+pub use hits::{Inserted, MIN_PREFIX_CHARS};
 pub use outbox::{OutboxEntry, OutboxSelection, OutboxState};
 pub use query::HitQuery;
 
@@ -40,6 +42,10 @@ pub use query::HitQuery;
 pub const SCHEMA_VERSION: u32 = 1;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
+
+/// Set in `meta` once every stored hit's duplicate keys are in `duplicates`
+/// (stores written before that tree existed get them on their next start).
+const DUPLICATES_INDEXED_KEY: &[u8] = b"duplicates_indexed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -108,6 +114,7 @@ pub struct Store {
     seen: sled::Tree,
     feeds: sled::Tree,
     outbox: sled::Tree,
+    duplicates: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -131,6 +138,7 @@ impl Store {
             seen: tree("seen")?,
             feeds: tree("feeds")?,
             outbox: tree("outbox")?,
+            duplicates: tree("duplicates")?,
             meta: tree("meta")?,
             db,
         };
