@@ -23,6 +23,7 @@ pub mod pack;
 mod scanner;
 
 pub use fold::MAX_SCAN_BYTES;
+pub(crate) use fold::fold;
 pub use pack::{PairRule, TermGroup, TopicPack};
 
 use crate::model::TopicResult;

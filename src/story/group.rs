@@ -1,0 +1,445 @@
+//! Which story a new hit joins: hit by hit, as hits arrive, within a
+//! sliding window of time.
+//!
+//! Job: given the hits of the last [`GroupSettings::window`] and a new one,
+//! name the story it belongs to and why: the earlier hit it is closest to
+//! and what they share. Two kinds of link:
+//!
+//! - **a copy**: same language and a MinHash similarity of at least
+//!   [`GroupSettings::copy_similarity`] (edited wire copies, re-written
+//!   headlines over one text);
+//! - **shared names**: at least [`GroupSettings::min_shared_names`] name keys
+//!   in common (see `names`), each weighing by how rare it is in the window
+//!   (the inverse of the share of hits that carry it), together at least
+//!   [`GroupSettings::min_name_weight`]. This is what links a rewrite or a
+//!   translation, and what keeps two Huawei stories of one week apart: they
+//!   share "Huawei" and little else.
+//!
+//! A new hit joins the story of the earlier hit it is linked to most
+//! strongly (a copy before any names); with no link it starts a story of
+//! its own, named after its own id. Hits older than the window leave it.
+//! The grouping is deterministic: the same hits in the same order give the
+//! same stories.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::minhash::{SIGNATURE_LEN, Signature};
+use super::names::name_keys;
+
+/// How the grouping decides; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSettings {
+    pub window: Duration,
+    pub copy_similarity: f64,
+    pub min_shared_names: usize,
+    pub min_name_weight: f64,
+}
+
+impl Default for GroupSettings {
+    fn default() -> Self {
+        GroupSettings {
+            window: Duration::hours(72),
+            copy_similarity: 0.45,
+            min_shared_names: 2,
+            min_name_weight: 6.0,
+        }
+    }
+}
+
+/// A hit as the grouping sees it.
+#[derive(Debug, Clone)]
+pub struct StoryItem<'a> {
+    pub id: &'a str,
+    pub language: &'a str,
+    /// When the hit arrived (its first-seen time): the window slides on it.
+    pub at: DateTime<Utc>,
+    pub title: &'a str,
+    pub text: &'a str,
+    /// Name keys the caller knows of besides those in the text, such as the
+    /// topic pack's named terms that matched.
+    pub extra_names: &'a [String],
+}
+
+/// Why a hit joined a story.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// Same language, this much text in common (MinHash estimate, 0 to 1).
+    Copy { similarity: f64 },
+    /// These names in common, weighing this much together.
+    Names { shared: Vec<String>, weight: f64 },
+}
+
+/// The earlier hit a new one is linked to, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub with: String,
+    pub reason: Reason,
+}
+
+/// A new hit's story: the id of the story (its first hit's id), and the link
+/// that brought it there (`None`: it starts the story).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub story: String,
+    pub link: Option<Link>,
+}
+
+struct Member {
+    id: String,
+    story: String,
+    language: String,
+    at: DateTime<Utc>,
+    signature: Signature,
+    names: BTreeSet<String>,
+}
+
+/// Bands of the LSH index over signatures: 16 bands of 4 minima. A pair of
+/// similarity s shares a band with probability 1 - (1 - s^4)^16: 0.49 at
+/// 0.45, 0.89 at 0.6, 0.99 at 0.75. Copies near the threshold are also
+/// found through the names index, as copies share their names.
+const BANDS: usize = 16;
+const ROWS: usize = SIGNATURE_LEN / BANDS;
+
+/// The window's hits and their indexes. Feed it hits in arrival order.
+pub struct Grouper {
+    settings: GroupSettings,
+    /// Oldest first; `first` is the sequence number of `members[0]`.
+    members: VecDeque<Member>,
+    first: u64,
+    by_name: HashMap<String, Vec<u64>>,
+    by_band: HashMap<(u8, u64), Vec<u64>>,
+}
+
+impl Grouper {
+    pub fn new(settings: GroupSettings) -> Grouper {
+        Grouper {
+            settings,
+            members: VecDeque::new(),
+            first: 0,
+            by_name: HashMap::new(),
+            by_band: HashMap::new(),
+        }
+    }
+
+    /// Hits in the window.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Decides the new hit's story and remembers the hit.
+    pub fn assign(&mut self, item: &StoryItem<'_>) -> Assignment {
+        self.expire(item.at);
+        let mut names = name_keys(item.title, item.text);
+        names.extend(item.extra_names.iter().cloned());
+        let signature = Signature::of(&format!("{}\n{}", item.title, item.text));
+        let link = self.best_link(item, &names, &signature);
+        let story = match &link {
+            Some(link) => self
+                .member_by_id(&link.with)
+                .map_or_else(|| item.id.to_string(), |m| m.story.clone()),
+            None => item.id.to_string(),
+        };
+        self.remember(Member {
+            id: item.id.to_string(),
+            story: story.clone(),
+            language: item.language.to_string(),
+            at: item.at,
+            signature,
+            names,
+        });
+        Assignment { story, link }
+    }
+
+    fn best_link(
+        &self,
+        item: &StoryItem<'_>,
+        names: &BTreeSet<String>,
+        signature: &Signature,
+    ) -> Option<Link> {
+        let mut candidates: HashSet<u64> = HashSet::new();
+        for name in names {
+            if let Some(seqs) = self.by_name.get(name) {
+                candidates.extend(seqs.iter().copied());
+            }
+        }
+        for (band, key) in bands(signature) {
+            if let Some(seqs) = self.by_band.get(&(band, key)) {
+                candidates.extend(seqs.iter().copied());
+            }
+        }
+        // Sorted, so that ties go to the earliest hit whatever the hash order.
+        let mut candidates: Vec<u64> = candidates.into_iter().collect();
+        candidates.sort_unstable();
+        let mut best: Option<(f64, Link)> = None;
+        for seq in candidates {
+            let Some(member) = self.member(seq) else {
+                continue;
+            };
+            let Some((strength, reason)) = self.link_to(item, names, signature, member) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(s, _)| strength > *s) {
+                best = Some((
+                    strength,
+                    Link {
+                        with: member.id.clone(),
+                        reason,
+                    },
+                ));
+            }
+        }
+        best.map(|(_, link)| link)
+    }
+
+    /// How strongly the new hit is linked to one member, if at all: copies
+    /// rank above any names.
+    fn link_to(
+        &self,
+        item: &StoryItem<'_>,
+        names: &BTreeSet<String>,
+        signature: &Signature,
+        member: &Member,
+    ) -> Option<(f64, Reason)> {
+        if member.language == item.language {
+            let similarity = signature.similarity(&member.signature);
+            if similarity >= self.settings.copy_similarity {
+                return Some((1000.0 + similarity, Reason::Copy { similarity }));
+            }
+        }
+        let shared: Vec<&String> = names.intersection(&member.names).collect();
+        if shared.len() < self.settings.min_shared_names {
+            return None;
+        }
+        let weight: f64 = shared.iter().map(|n| self.rarity(n)).sum();
+        if weight < self.settings.min_name_weight {
+            return None;
+        }
+        let weight = (weight * 100.0).round() / 100.0;
+        Some((
+            weight,
+            Reason::Names {
+                shared: shared.into_iter().cloned().collect(),
+                weight,
+            },
+        ))
+    }
+
+    /// How much a name says: the log of the inverse share of the window's
+    /// hits that carry it. The window is taken as at least
+    /// [`MIN_WINDOW_FOR_RARITY`] hits, so that in a young window (the
+    /// service just started) every name does not look rare.
+    fn rarity(&self, name: &str) -> f64 {
+        let n = self.members.len().max(MIN_WINDOW_FOR_RARITY) as f64;
+        let df = self.by_name.get(name).map_or(0, Vec::len) as f64;
+        ((n + 1.0) / (df + 1.0)).ln()
+    }
+
+    fn member(&self, seq: u64) -> Option<&Member> {
+        let index = seq.checked_sub(self.first)?;
+        self.members.get(usize::try_from(index).ok()?)
+    }
+
+    fn member_by_id(&self, id: &str) -> Option<&Member> {
+        self.members.iter().rev().find(|m| m.id == id)
+    }
+
+    fn remember(&mut self, member: Member) {
+        let seq = self.first + self.members.len() as u64;
+        for name in &member.names {
+            self.by_name.entry(name.clone()).or_default().push(seq);
+        }
+        for key in bands(&member.signature) {
+            self.by_band.entry(key).or_default().push(seq);
+        }
+        self.members.push_back(member);
+    }
+
+    /// Drops the members older than the window before `now`, and their
+    /// index entries.
+    fn expire(&mut self, now: DateTime<Utc>) {
+        let oldest = now - self.settings.window;
+        while self.members.front().is_some_and(|m| m.at < oldest) {
+            let Some(member) = self.members.pop_front() else {
+                break;
+            };
+            let seq = self.first;
+            self.first += 1;
+            for name in &member.names {
+                remove_seq(&mut self.by_name, name, seq);
+            }
+            for key in bands(&member.signature) {
+                remove_seq(&mut self.by_band, &key, seq);
+            }
+        }
+    }
+}
+
+/// A window this young counts as this many hits when weighing names.
+pub const MIN_WINDOW_FOR_RARITY: usize = 200;
+
+fn remove_seq<K: std::hash::Hash + Eq + Clone>(
+    index: &mut HashMap<K, Vec<u64>>,
+    key: &K,
+    seq: u64,
+) {
+    if let Some(seqs) = index.get_mut(key) {
+        // Sequence numbers are pushed in order and expire in order.
+        if seqs.first() == Some(&seq) {
+            seqs.remove(0);
+        } else {
+            seqs.retain(|&s| s != seq);
+        }
+        if seqs.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+/// The LSH band keys of a signature (none for an empty one).
+fn bands(signature: &Signature) -> Vec<(u8, u64)> {
+    if signature.is_empty() {
+        return Vec::new();
+    }
+    signature
+        .0
+        .chunks(ROWS)
+        .enumerate()
+        .map(|(band, rows)| {
+            let mut key = 0xcbf2_9ce4_8422_2325u64;
+            for &r in rows {
+                key = (key ^ u64::from(r)).wrapping_mul(0x0100_0000_01b3);
+            }
+            (band as u8, key)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hours: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap() + Duration::hours(hours)
+    }
+
+    fn item<'a>(
+        id: &'a str,
+        language: &'a str,
+        hours: i64,
+        title: &'a str,
+        text: &'a str,
+    ) -> StoryItem<'a> {
+        StoryItem {
+            id,
+            language,
+            at: at(hours),
+            title,
+            text,
+            extra_names: &[],
+        }
+    }
+
+    const WIRE: &str = "Prosecutors in Dresden charged a former engineer of Elbchip with passing \
+        production recipes to an officer of the SVR, who paid him 60,000 euros over two years.";
+
+    #[test]
+    fn a_copy_a_translation_and_an_unrelated_story() {
+        let mut g = Grouper::new(GroupSettings::default());
+        let first = g.assign(&item("a", "en", 0, "Engineer charged", WIRE));
+        assert_eq!(
+            first,
+            Assignment {
+                story: "a".into(),
+                link: None
+            }
+        );
+
+        let copy = "Prosecutors in Dresden have charged a former engineer of Elbchip with passing \
+            production recipes to an officer of the SVR, who paid him 60,000 euros over two years.";
+        let second = g.assign(&item("b", "en", 2, "Ex-engineer charged in Dresden", copy));
+        assert_eq!(second.story, "a");
+        assert!(
+            matches!(second.link, Some(Link { ref with, reason: Reason::Copy { .. } }) if with == "a"),
+            "{second:?}"
+        );
+
+        let pl = "Prokuratura w Dreźnie oskarżyła byłego inżyniera firmy Elbchip o przekazanie \
+            receptur oficerowi SVR, który zapłacił mu 60,000 euro.";
+        let third = g.assign(&item("c", "pl", 5, "", pl));
+        assert_eq!(third.story, "a", "{third:?}");
+        let Some(Link {
+            reason: Reason::Names { shared, .. },
+            ..
+        }) = &third.link
+        else {
+            panic!("{third:?}")
+        };
+        assert!(
+            shared.contains(&"elbchi".to_string()) && shared.contains(&"#60000".to_string()),
+            "{shared:?}"
+        );
+
+        let other = g.assign(&item(
+            "d",
+            "en",
+            6,
+            "",
+            "Hackers working for a foreign state broke into the network of a Swedish ministry, \
+             the Säpo said on Monday.",
+        ));
+        assert_eq!(
+            other,
+            Assignment {
+                story: "d".into(),
+                link: None
+            }
+        );
+    }
+
+    #[test]
+    fn one_shared_name_is_not_a_story() {
+        let mut g = Grouper::new(GroupSettings::default());
+        g.assign(&item(
+            "a",
+            "en",
+            0,
+            "",
+            "Sweden's regulator barred Huawei from the 5G rollout in Stockholm.",
+        ));
+        let b = g.assign(&item(
+            "b",
+            "en",
+            1,
+            "",
+            "Polish agents arrested a Huawei sales director in Warsaw.",
+        ));
+        assert_eq!(b.story, "b", "{b:?}");
+    }
+
+    #[test]
+    fn hits_older_than_the_window_leave_it() {
+        let mut g = Grouper::new(GroupSettings::default());
+        g.assign(&item("a", "en", 0, "", WIRE));
+        assert_eq!(g.assign(&item("b", "en", 71, "", WIRE)).story, "a");
+        // 73 hours after "a" and 2 after "b": "b" is still there, "a" is not.
+        assert_eq!(g.assign(&item("c", "en", 73, "", WIRE)).story, "a");
+        assert_eq!(g.len(), 2);
+        let late = g.assign(&item("d", "en", 200, "", WIRE));
+        assert_eq!(
+            late,
+            Assignment {
+                story: "d".into(),
+                link: None
+            }
+        );
+        assert_eq!(g.len(), 1);
+        assert!(g.by_name.values().all(|v| v.len() == 1));
+    }
+}
