@@ -167,6 +167,11 @@ pub struct Hit {
     /// Where the hit's alerts stand (see [`AlertStatus`]).
     #[serde(default)]
     pub alert_status: AlertStatus,
+    /// The story the hit belongs to: the id of the story's first hit (its
+    /// own id when it started the story); `None` for hits stored before
+    /// stories existed. How big a story is, is computed when asked.
+    #[serde(default)]
+    pub story: Option<String>,
 }
 
 /// Where a hit's alerts stand. In JSON: `"none"`, `"pending"`, `"sent"`,
@@ -233,7 +238,17 @@ impl Hit {
             authors: item.authors.clone(),
             categories: item.categories.clone(),
             alert_status: AlertStatus::None,
+            story: None,
         }
+    }
+
+    /// The text every matched term found, over all matched topics (what
+    /// the story grouping takes for the topic's vocabulary).
+    pub fn found_terms(&self) -> Vec<&str> {
+        self.topics
+            .iter()
+            .flat_map(|t| t.terms.iter().map(|term| term.found.as_str()))
+            .collect()
     }
 
     pub fn topic_names(&self) -> impl Iterator<Item = &str> {

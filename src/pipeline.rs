@@ -6,7 +6,7 @@
 //! nothing of scheduling loops, signals or other feeds.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
@@ -20,6 +20,7 @@ use crate::model::Hit;
 use crate::parse::{FeedSource, ParseError, parse_feed};
 use crate::store::{Inserted, OutboxEntry, Store, StoreError};
 use crate::story;
+use crate::story::group::{Grouper, Reason, StoryItem};
 
 /// What the stages need, shared by every feed task.
 #[derive(Clone)]
@@ -35,6 +36,10 @@ pub struct PollContext {
     pub classifier: Arc<Classifier>,
     /// Which alerts each new hit goes to; their outbox entries are stored with it.
     pub router: Arc<Router>,
+    /// The story window: which story each new hit joins. One lock for all
+    /// feed tasks, held from the decision to the hit's insert, so that two
+    /// copies stored at once see each other.
+    pub stories: Arc<Mutex<Grouper>>,
     pub poll: PollSettings,
     /// "Now" for fetch times and due times.
     pub clock: SharedClock,
@@ -103,6 +108,7 @@ pub fn ingest(
     classifier: &Classifier,
     router: &Router,
     store: &Store,
+    stories: &Mutex<Grouper>,
 ) -> Result<IngestReport, PollError> {
     let items = parse_feed(body, source)?;
     let mut report = IngestReport {
@@ -118,7 +124,21 @@ pub fn ingest(
         report.new_items += 1;
         match classifier.classify_candidate(item) {
             Some(class) if class.matched => {
-                let hit = Hit::new(item, &class);
+                let mut hit = Hit::new(item, &class);
+                // A poisoned lock only means another feed task panicked
+                // while holding it; the window itself is never left half
+                // updated (a decision is remembered in one call).
+                let mut stories = stories.lock().unwrap_or_else(PoisonError::into_inner);
+                let found = hit.found_terms();
+                let decision = stories.decide(&StoryItem {
+                    id: &hit.id,
+                    language: &hit.language,
+                    at: source.fetched,
+                    title: &hit.title,
+                    text: &hit.summary,
+                    topic_terms: &found,
+                });
+                hit.story = Some(decision.assignment.story.clone());
                 let alerts: Vec<OutboxEntry> = router
                     .route(&hit)
                     .into_iter()
@@ -139,6 +159,8 @@ pub fn ingest(
                 );
                 match store.insert_new_hit(&hit, &alerts, &keys)? {
                     Inserted::Stored => {
+                        log_story(source.name, &hit.id, &decision.assignment);
+                        stories.remember(decision);
                         report.new_hits.push(item.id.clone());
                         for topic in hit.topic_names() {
                             report
@@ -163,6 +185,23 @@ pub fn ingest(
     }
     store.mark_seen(&not_matched, source.fetched)?;
     Ok(report)
+}
+
+/// One debug line per hit that joined a story, saying why.
+fn log_story(feed: &str, hit: &str, assignment: &story::group::Assignment) {
+    let Some(link) = &assignment.link else {
+        return;
+    };
+    match &link.reason {
+        Reason::Copy { similarity } => tracing::debug!(
+            feed, hit, story = %assignment.story, with = %link.with, similarity,
+            "joined a story: a copy of an earlier hit"
+        ),
+        Reason::Names { shared, weight } => tracing::debug!(
+            feed, hit, story = %assignment.story, with = %link.with, names = %shared.join(", "), weight,
+            "joined a story: names shared with an earlier hit"
+        ),
+    }
 }
 
 /// Polls one feed now and records the outcome in its stored state. Never
@@ -229,6 +268,7 @@ pub async fn poll_feed(
                     &ctx2.classifier,
                     &ctx2.router,
                     &ctx2.store,
+                    &ctx2.stories,
                 )
             })
             .await

@@ -70,3 +70,65 @@ pub fn outbox_rows(store: &Store) -> Result<Vec<OutboxRow>, StoreError> {
         })
         .collect()
 }
+
+/// One story among the hits of a query (`hits list --stories`): computed
+/// from its members when asked, so nothing stored about it goes stale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryRow {
+    /// The story's id: the id of its first hit.
+    pub story: String,
+    /// When its earliest member among the hits was first seen.
+    pub first_seen: chrono::DateTime<chrono::Utc>,
+    /// When its latest member was first seen.
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+    /// Members among the hits.
+    pub hits: usize,
+    /// Distinct feeds (outlets) that carried it, sorted.
+    pub feeds: Vec<String>,
+    /// Distinct languages, sorted.
+    pub languages: Vec<String>,
+    /// The title of its earliest member.
+    pub title: String,
+}
+
+/// The stories of a set of hits, the most recently active first. A hit
+/// stored before stories existed is a story of its own.
+pub fn story_rows(hits: &[crate::model::Hit]) -> Vec<StoryRow> {
+    use std::collections::BTreeMap;
+    let mut by_story: BTreeMap<&str, Vec<&crate::model::Hit>> = BTreeMap::new();
+    for hit in hits {
+        by_story
+            .entry(hit.story.as_deref().unwrap_or(&hit.id))
+            .or_default()
+            .push(hit);
+    }
+    let mut rows: Vec<StoryRow> = by_story
+        .into_iter()
+        .filter_map(|(story, mut members)| {
+            members.sort_by(|a, b| a.fetched.cmp(&b.fetched).then_with(|| a.id.cmp(&b.id)));
+            let first = members.first()?;
+            let last = members.last()?;
+            let mut feeds: Vec<String> = members.iter().map(|h| h.feed.clone()).collect();
+            feeds.sort();
+            feeds.dedup();
+            let mut languages: Vec<String> = members.iter().map(|h| h.language.clone()).collect();
+            languages.sort();
+            languages.dedup();
+            Some(StoryRow {
+                story: story.to_string(),
+                first_seen: first.fetched,
+                last_seen: last.fetched,
+                hits: members.len(),
+                feeds,
+                languages,
+                title: first.title.clone(),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.last_seen
+            .cmp(&a.last_seen)
+            .then_with(|| a.story.cmp(&b.story))
+    });
+    rows
+}

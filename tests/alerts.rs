@@ -13,14 +13,29 @@ use newshound::AlertStatus;
 use newshound::store::{OutboxSelection, OutboxState, Store};
 
 /// A feed of `n` items that the tests' topic pack matches, each with a
-/// hostile title.
+/// hostile title. Each tells an event of its own (different words, places
+/// and numbers), so that story grouping leaves every hit its own alert.
 fn espionage_feed(n: usize, tag: &str) -> String {
+    const EVENTS: [&str; 8] = [
+        "Investigators describe spying on a chip lab in Dresden run by Elbchip since 2019.",
+        "A ministry in Oslo found espionage tools on 140 laptops of its trade department.",
+        "Prosecutors in Lyon say a Vantor engineer sold turbine drawings to a foreign agency.",
+        "Police in Gdynia arrested two men spying on the Baltport crane software for money.",
+        "An audit at Kestrel Motors traced stolen battery research to a server in Minsk.",
+        "Customs officers in Antwerp seized modems hiding a second radio, with 730 units sold.",
+        "The Tallinn court heard how a Nordwave contractor copied radar specifications.",
+        "A satellite maker in Bremen said intruders read its launch plans for eleven weeks.",
+    ];
     let mut items = String::new();
     for i in 0..n {
+        // Feeds of other tags start elsewhere in the list, so that a later
+        // feed's first item is not a copy of an earlier feed's first item.
+        let offset: usize = tag.bytes().map(usize::from).sum();
+        let event = EVENTS[(offset + i) % EVENTS.len()];
         items.push_str(&format!(
             "<item><title>@everyone &lt;!channel&gt; **{tag} {i}** espionage &lt;b&gt;case&lt;/b&gt;</title>\
              <link>http://wire.test/{tag}/{i}</link><guid>{tag}-{i}</guid>\
-             <description>Investigators describe spying on a chip lab.</description></item>"
+             <description>{event}</description></item>"
         ));
     }
     format!(

@@ -80,6 +80,7 @@ fn hit(id: &str, published_ms: i64) -> Hit {
         authors: vec!["A. Writer".to_string()],
         categories: vec!["security".to_string()],
         alert_status: newshound::AlertStatus::None,
+        story: None,
     }
 }
 

@@ -181,6 +181,7 @@ mod tests {
             authors: vec![],
             categories: vec![],
             alert_status: crate::model::AlertStatus::Pending,
+            story: None,
         }
     }
 

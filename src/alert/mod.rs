@@ -34,7 +34,7 @@ use kind::{Kind, Loader};
 pub use dispatch::{Dispatcher, DrainReport};
 pub use message::{HitSummary, Message};
 pub use route::Router;
-pub use spec::{AlertFilter, AlertSpec, DeliveryPolicy, Secret};
+pub use spec::{AlertFilter, AlertSpec, DeliveryPolicy, Secret, StoryAlerts};
 
 /// Declares the kinds: each `Variant(module)` is a file `module.rs` whose
 /// `module::Variant` implements [`Kind`]. Everything that goes by kind (the

@@ -3,13 +3,13 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{AlertFilter, AlertSpec};
+use super::{AlertFilter, AlertSpec, StoryAlerts};
 use crate::model::Hit;
 
 /// The enabled alerts and their filters. Pure: no I/O, cheap to share.
 #[derive(Debug, Clone, Default)]
 pub struct Router {
-    alerts: Vec<(String, AlertFilter)>,
+    alerts: Vec<(String, AlertFilter, StoryAlerts)>,
 }
 
 impl Router {
@@ -18,17 +18,20 @@ impl Router {
             alerts: specs
                 .iter()
                 .filter(|s| s.enabled)
-                .map(|s| (s.name.clone(), s.filter.clone()))
+                .map(|s| (s.name.clone(), s.filter.clone(), s.story))
                 .collect(),
         }
     }
 
     /// The names of the alerts this hit goes to, in configuration order.
+    /// A hit that joined an earlier hit's story goes only to the alerts
+    /// with `story = "every"`.
     pub fn route<'a>(&'a self, hit: &Hit) -> Vec<&'a str> {
+        let joined = hit.story.as_deref().is_some_and(|s| s != hit.id);
         self.alerts
             .iter()
-            .filter(|(_, f)| wants(f, hit))
-            .map(|(name, _)| name.as_str())
+            .filter(|(_, f, story)| wants(f, hit) && (!joined || *story == StoryAlerts::Every))
+            .map(|(name, _, _)| name.as_str())
             .collect()
     }
 

@@ -78,7 +78,31 @@ pub struct AlertSpec {
     /// Shown as the sender where the service allows it (Slack, Mattermost, Discord).
     pub username: Option<String>,
     pub delivery: DeliveryPolicy,
+    /// Which hits of a story this alert sends.
+    pub story: StoryAlerts,
     pub target: Target,
+}
+
+/// `story = "first" | "every"`: whether an alert sends only the first hit
+/// of each story (later copies, rewrites and translations of it stay in the
+/// store and in `hits list --stories`) or every hit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StoryAlerts {
+    #[default]
+    First,
+    Every,
+}
+
+impl StoryAlerts {
+    pub const VALUES: [&'static str; 2] = ["first", "every"];
+
+    pub fn parse(value: &str) -> Option<StoryAlerts> {
+        match value {
+            "first" => Some(StoryAlerts::First),
+            "every" => Some(StoryAlerts::Every),
+            _ => None,
+        }
+    }
 }
 
 impl AlertSpec {

@@ -104,6 +104,7 @@ pub fn sample_hit() -> Hit {
         authors: vec![],
         categories: vec![],
         alert_status: crate::model::AlertStatus::None,
+        story: None,
     }
 }
 

@@ -54,6 +54,13 @@ pub struct ListArgs {
     /// Case-insensitive text in the title, summary or URL
     #[arg(long)]
     search: Option<String>,
+    /// The members of this story (its id: the id of its first hit)
+    #[arg(long, value_name = "ID")]
+    story: Option<String>,
+    /// One line per story instead of per hit: first seen, hits, outlets,
+    /// languages, title (--limit counts stories)
+    #[arg(long)]
+    stories: bool,
     /// At most this many hits
     #[arg(long, default_value_t = 50)]
     limit: usize,
@@ -87,9 +94,16 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
                 topic: args.topic,
                 feed: args.feed,
                 search: args.search,
-                limit: Some(args.limit),
+                story: args.story,
+                // Stories are counted after grouping, so every hit is read.
+                limit: (!args.stories).then_some(args.limit),
             };
             let hits = source.hits(&query)?;
+            if args.stories {
+                let mut rows = crate::views::story_rows(&hits);
+                rows.truncate(args.limit);
+                return print_stories(&rows, args.format);
+            }
             print_list(&hits, args.format)
         }
         HitsCommand::Show(args) => {
@@ -101,7 +115,16 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
             })?;
             match args.format {
                 ShowFormat::Json => print_json(&hit),
-                ShowFormat::Table => super::output::out(&render_hit(&hit)),
+                ShowFormat::Table => {
+                    let story = hit.story.clone().unwrap_or_else(|| hit.id.clone());
+                    let members = source.hits(&HitQuery {
+                        story: Some(story),
+                        ..HitQuery::default()
+                    })?;
+                    let mut text = render_hit(&hit);
+                    text.push_str(&render_story_members(&hit, &members));
+                    super::output::out(&text)
+                }
             }
         }
     }
@@ -183,6 +206,108 @@ fn print_list(hits: &[Hit], format: ListFormat) -> CmdResult {
         }
     }
     Ok(())
+}
+
+fn print_stories(rows: &[crate::views::StoryRow], format: ListFormat) -> CmdResult {
+    let mut out = std::io::stdout().lock();
+    let io = |e: std::io::Error| Failure::runtime(e);
+    match format {
+        ListFormat::Json => print_json(&rows)?,
+        ListFormat::Jsonl => {
+            for row in rows {
+                let line = serde_json::to_string(row).map_err(Failure::runtime)?;
+                writeln!(out, "{line}").map_err(io)?;
+            }
+        }
+        ListFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "story",
+                "first_seen",
+                "last_seen",
+                "hits",
+                "feeds",
+                "languages",
+                "title",
+            ])
+            .map_err(Failure::runtime)?;
+            for r in rows {
+                w.write_record([
+                    r.story.as_str(),
+                    &r.first_seen.to_rfc3339(),
+                    &r.last_seen.to_rfc3339(),
+                    &r.hits.to_string(),
+                    &r.feeds.join(";"),
+                    &r.languages.join(";"),
+                    &r.title,
+                ])
+                .map_err(Failure::runtime)?;
+            }
+            w.flush().map_err(io)?;
+        }
+        ListFormat::Table => {
+            if rows.is_empty() {
+                writeln!(out, "no hits").map_err(io)?;
+                return Ok(());
+            }
+            // 8+1+16+1+4+1+4+1+8+1 = 45 columns before the title; 80 in all.
+            writeln!(
+                out,
+                "{} {} {} {} {} TITLE",
+                fit("STORY", 8),
+                fit("FIRST SEEN", 16),
+                fit("HITS", 4),
+                fit("SRCS", 4),
+                fit("LANGS", 8)
+            )
+            .map_err(io)?;
+            for r in rows {
+                let line = format!(
+                    "{} {} {:>4} {:>4} {} {}",
+                    fit(r.story.get(..8).unwrap_or(&r.story), 8),
+                    r.first_seen.format("%Y-%m-%d %H:%M"),
+                    r.hits,
+                    r.feeds.len(),
+                    fit(&r.languages.join(","), 8),
+                    fit(&r.title, 35)
+                );
+                writeln!(out, "{}", line.trim_end()).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The other members of a hit's story, under `hits show`.
+fn render_story_members(hit: &Hit, members: &[Hit]) -> String {
+    let story = hit.story.as_deref().unwrap_or(&hit.id);
+    let others: Vec<&Hit> = members.iter().filter(|m| m.id != hit.id).collect();
+    let mut s = format!(
+        "
+story:      {story}"
+    );
+    if others.is_empty() {
+        s.push_str(
+            " (no other hit)
+",
+        );
+        return s;
+    }
+    s.push_str(&format!(
+        " ({} other hits)
+",
+        others.len()
+    ));
+    for m in others {
+        s.push_str(&format!(
+            "  {} {} {} {}\n",
+            m.id.get(..8).unwrap_or(&m.id),
+            fit(&m.language, 2),
+            fit(&m.feed, 12),
+            fit(&m.title, 52)
+        ));
+    }
+    s
 }
 
 /// A hit as `hits show` prints it: the item, then why it matched.

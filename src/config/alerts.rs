@@ -21,7 +21,7 @@ use super::diag::{Diagnostic, SourceFile, span_of_path};
 use super::settings::resolve;
 use super::units::parse_duration_at_least;
 use crate::alert::kind::{Loader, key_names};
-use crate::alert::{AlertFilter, DeliveryPolicy, Secret, Target};
+use crate::alert::{AlertFilter, DeliveryPolicy, Secret, StoryAlerts, Target};
 // settings.rs names the loaded entries through this module.
 pub(super) use crate::alert::AlertSpec;
 
@@ -50,6 +50,7 @@ pub(super) struct AlertSection {
     retry_max: Option<String>,
     max_attempts: Option<u32>,
     max_age: Option<String>,
+    story: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -137,6 +138,23 @@ impl AlertValidator<'_> {
         {
             self.error(&at, "min_score", "must be a number of 0 or more");
         }
+        let story = match raw.story.as_deref() {
+            None => StoryAlerts::default(),
+            Some(value) => StoryAlerts::parse(value).unwrap_or_else(|| {
+                let why = if value == "update" {
+                    "\"update\" (editing the first message as a story grows) is not available yet; \
+                     use \"first\" (one alert per story, the default) or \"every\""
+                        .to_string()
+                } else {
+                    format!(
+                        "{value:?} is not a choice; use {}",
+                        StoryAlerts::VALUES.join(" or ")
+                    )
+                };
+                self.error(&at, "story", why);
+                StoryAlerts::default()
+            }),
+        };
         if raw.rate_limit == Some(0) {
             self.error(
                 &at,
@@ -202,6 +220,7 @@ impl AlertValidator<'_> {
             rate_limit: raw.rate_limit,
             username: raw.username,
             delivery,
+            story,
             target: target?,
         })
     }
@@ -513,6 +532,35 @@ mod tests {
                 "{expected}: {errors:#?}"
             );
         }
+    }
+
+    #[test]
+    fn story_is_first_by_default_and_refuses_what_is_not_built() {
+        let alerts = load(
+            "[[alert]]\nname = \"a\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\n\
+             [[alert]]\nname = \"b\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"every\"\n",
+        )
+        .expect("loads");
+        let stories: Vec<StoryAlerts> = alerts.iter().map(|a| a.story).collect();
+        assert_eq!(stories, [StoryAlerts::First, StoryAlerts::Every]);
+
+        let errors = load(
+            "[[alert]]\nname = \"a\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"update\"\n\
+             [[alert]]\nname = \"b\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"all\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors.iter().any(
+                |e| e.contains("alert[0].story: \"update\"") && e.contains("not available yet")
+            ),
+            "{errors:#?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("alert[1].story: \"all\" is not a choice; use first or every")),
+            "{errors:#?}"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::diag::{Diagnostic, SourceFile, array_of_tables, reject_unknown_keys};
 use super::feeds::FeedConfig;
 use super::units::{parse_duration_at_least, parse_size};
 
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "store",
     "feeds",
     "topics",
@@ -22,6 +22,7 @@ const SECTIONS: [&str; 8] = [
     "poll",
     "api",
     "log",
+    "stories",
     "alert",
 ];
 
@@ -157,6 +158,17 @@ struct LogSection {
     format: String,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoriesSection {
+    #[serde(default = "default_story_window")]
+    window: Spanned<String>,
+}
+
+fn default_story_window() -> Spanned<String> {
+    Spanned::new(0..0, "72h".into())
+}
+
 fn default_log_level() -> String {
     "info".into()
 }
@@ -208,6 +220,13 @@ pub struct ApiSettings {
     pub listen: Option<String>,
 }
 
+/// `[stories]`: how hits are grouped into stories (`story::group`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorySettings {
+    /// How far back a new hit looks for the story it belongs to.
+    pub window: Duration,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogSettings {
     pub level: String,
@@ -225,6 +244,7 @@ pub struct Settings {
     pub poll: PollSettings,
     pub api: ApiSettings,
     pub log: LogSettings,
+    pub stories: StorySettings,
     pub alerts: Vec<AlertSpec>,
 }
 
@@ -265,6 +285,7 @@ impl Settings {
         let poll: PollSection = section(&file, &root, "poll", &mut diags);
         let api: ApiSection = section(&file, &root, "api", &mut diags);
         let log: LogSection = section(&file, &root, "log", &mut diags);
+        let stories: StoriesSection = section(&file, &root, "stories", &mut diags);
         let mut alerts: Vec<AlertSpec> = Vec::new();
         for (i, value) in array_of_tables(&file, &root, "alert", &mut diags)
             .into_iter()
@@ -316,6 +337,15 @@ impl Settings {
             v.diags
                 .push(file.diag(span, "languages.enabled", "enable at least one language"));
         }
+        let stories = StorySettings {
+            // Under a minute, copies published a few minutes apart would
+            // already be out of each other's reach.
+            window: parse_duration_at_least(stories.window.get_ref(), Duration::from_secs(60))
+                .unwrap_or_else(|e| {
+                    v.error(&stories.window, "stories.window", e);
+                    Duration::from_secs(72 * 3600)
+                }),
+        };
         let poll = PollSettings {
             interval: v.duration("poll.interval", &poll.interval),
             concurrency: v.positive("poll.concurrency", poll.concurrency, &root),
@@ -381,6 +411,7 @@ impl Settings {
                 level: log.level,
                 format: log.format,
             },
+            stories,
             alerts,
         };
         Ok((settings, diags))

@@ -38,6 +38,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::{PollContext, PollReport, PollStatus, poll_feed};
 use crate::store::{HitQuery, Store, StoreError};
 use crate::story;
+use crate::story::group::{GroupSettings, Grouper, StoryItem};
 use due::{DueMap, Unscheduled};
 use notify::Notifier;
 
@@ -95,6 +96,7 @@ impl Service {
                 "recorded the duplicate keys of the stored hits (once, on the first start after an upgrade)"
             );
         }
+        let stories = story_window(&store, &settings, clock.now())?;
         let detector = LanguageDetector::new(&settings.languages)?;
         let store = Arc::new(store);
         let dispatcher = Arc::new(Dispatcher::new(
@@ -111,6 +113,7 @@ impl Service {
             store,
             classifier: Arc::new(Classifier::new(detector, config.topics.matcher)),
             router: Arc::new(Router::new(&settings.alerts)),
+            stories: Arc::new(std::sync::Mutex::new(stories)),
             poll: settings.poll.clone(),
             clock,
         };
@@ -122,6 +125,15 @@ impl Service {
             settings,
             metrics: Arc::default(),
         })
+    }
+
+    /// The hits of the story window, read back from the store.
+    pub fn story_window_len(&self) -> usize {
+        self.ctx
+            .stories
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Polls every enabled feed once; see [`run_once`].
@@ -161,6 +173,45 @@ impl Service {
         Runner::start(self, notifier).await?.run(control).await;
         Ok(())
     }
+}
+
+/// The story window as it was when the service stopped: the stored hits
+/// first seen within `[stories] window` before `now`, each in the story it
+/// was given, in the order they arrived.
+fn story_window(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Grouper, StoreError> {
+    let window =
+        chrono::Duration::from_std(settings.stories.window).unwrap_or(chrono::Duration::hours(72));
+    let mut grouper = Grouper::new(GroupSettings {
+        window,
+        ..GroupSettings::default()
+    });
+    // A hit is published before it is first seen, but feeds backdate and
+    // postdate entries: the published-time index is read with a day to spare.
+    let since = now - window - chrono::Duration::days(1);
+    let mut hits = store.query_hits(&HitQuery {
+        since: Some(since),
+        ..HitQuery::default()
+    })?;
+    hits.retain(|h| h.fetched >= now - window);
+    hits.sort_by(|a, b| a.fetched.cmp(&b.fetched).then_with(|| a.id.cmp(&b.id)));
+    for hit in &hits {
+        grouper.restore(
+            &StoryItem {
+                id: &hit.id,
+                language: &hit.language,
+                at: hit.fetched,
+                title: &hit.title,
+                text: &hit.summary,
+                topic_terms: &hit.found_terms(),
+            },
+            hit.story.as_deref().unwrap_or(&hit.id),
+        );
+    }
+    Ok(grouper)
 }
 
 /// Counts over a set of polls: the `run --once` summary and the periodic log line.

@@ -2,7 +2,7 @@
 //! service runs: the feeds, the topic packs, the enabled languages and the
 //! alerts. A configuration that fails validation is refused whole; the
 //! service goes on with the old one and says why (log and `STATUS=`).
-//! `[store]`, `[poll]`, `[api]` and `[log]` need a restart; a change there is
+//! `[store]`, `[poll]`, `[api]`, `[log]` and `[stories]` need a restart; a change there is
 //! reported, not applied.
 
 use std::sync::Arc;
@@ -142,6 +142,7 @@ impl Runner {
         self.settings.poll = keep.poll;
         self.settings.api = keep.api;
         self.settings.log = keep.log;
+        self.settings.stories = keep.stories;
         Ok(format!(
             "{} feeds ({added} added, {removed} removed), {} topic pack(s), {} alert(s){}",
             self.due.len(),
@@ -166,6 +167,9 @@ fn restart_only_changes(old: &Settings, new: &Settings) -> Vec<&'static str> {
     }
     if old.log != new.log {
         out.push("log");
+    }
+    if old.stories != new.stories {
+        out.push("stories");
     }
     out
 }

@@ -32,6 +32,8 @@ pub struct HitQuery {
     pub feed: Option<String>,
     /// Case-insensitive substring of title, summary or URL.
     pub search: Option<String>,
+    /// The story, exact (a hit stored before stories existed is its own).
+    pub story: Option<String>,
     /// At most this many, newest (by published) first. `None`: all.
     pub limit: Option<usize>,
 }
@@ -100,6 +102,7 @@ struct Filter<'q> {
     topic: Option<&'q str>,
     feed: Option<String>,
     search: Option<String>,
+    story: Option<&'q str>,
 }
 
 impl<'q> Filter<'q> {
@@ -111,6 +114,7 @@ impl<'q> Filter<'q> {
             topic: query.topic.as_deref(),
             feed: query.feed.as_deref().map(str::to_lowercase),
             search: query.search.as_deref().map(str::to_lowercase),
+            story: query.story.as_deref(),
         }
     }
 
@@ -118,6 +122,9 @@ impl<'q> Filter<'q> {
         self.since.is_none_or(|t| hit.published >= t)
             && self.until.is_none_or(|t| hit.published < t)
             && self.language.is_none_or(|l| hit.language == l)
+            && self
+                .story
+                .is_none_or(|s| hit.story.as_deref().unwrap_or(&hit.id) == s)
             && self.topic.is_none_or(|t| hit.topic_names().any(|n| n == t))
             && self
                 .feed

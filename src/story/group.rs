@@ -26,7 +26,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use chrono::{DateTime, Duration, Utc};
 
 use super::minhash::{SIGNATURE_LEN, Signature};
-use super::names::name_keys;
+use super::names::{name_keys, term_keys};
 
 /// How the grouping decides; see the module docs.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +35,7 @@ pub struct GroupSettings {
     pub copy_similarity: f64,
     pub min_shared_names: usize,
     pub min_name_weight: f64,
+    pub min_name_share: f64,
 }
 
 impl Default for GroupSettings {
@@ -44,6 +45,7 @@ impl Default for GroupSettings {
             copy_similarity: 0.45,
             min_shared_names: 2,
             min_name_weight: 6.0,
+            min_name_share: 0.0,
         }
     }
 }
@@ -57,9 +59,10 @@ pub struct StoryItem<'a> {
     pub at: DateTime<Utc>,
     pub title: &'a str,
     pub text: &'a str,
-    /// Name keys the caller knows of besides those in the text, such as the
-    /// topic pack's named terms that matched.
-    pub extra_names: &'a [String],
+    /// What the topic matcher found in the hit (`TermHit::found`): names
+    /// among them ("Huawei", "Salt Typhoon") are the topic's vocabulary,
+    /// shared by many stories, and weigh less (see the module docs).
+    pub topic_terms: &'a [&'a str],
 }
 
 /// Why a hit joined a story.
@@ -93,6 +96,28 @@ struct Member {
     at: DateTime<Utc>,
     signature: Signature,
     names: BTreeSet<String>,
+    /// Those of `names` the topic matcher found: the topic's vocabulary.
+    topical: BTreeSet<String>,
+}
+
+/// A decided assignment with what the window keeps of the hit, waiting for
+/// [`Grouper::remember`].
+pub struct Decision {
+    pub assignment: Assignment,
+    member: Member,
+}
+
+/// What the grouping compares of a hit: its name keys and its signature.
+fn features(item: &StoryItem<'_>) -> (BTreeSet<String>, BTreeSet<String>, Signature) {
+    let names = name_keys(item.title, item.text);
+    let topical = item
+        .topic_terms
+        .iter()
+        .flat_map(|t| term_keys(t))
+        .filter(|k| names.contains(k))
+        .collect();
+    let signature = Signature::of(&format!("{}\n{}", item.title, item.text));
+    (names, topical, signature)
 }
 
 /// Bands of the LSH index over signatures: 16 bands of 4 minima. A pair of
@@ -134,32 +159,69 @@ impl Grouper {
 
     /// Decides the new hit's story and remembers the hit.
     pub fn assign(&mut self, item: &StoryItem<'_>) -> Assignment {
+        let decision = self.decide(item);
+        let assignment = decision.assignment.clone();
+        self.remember(decision);
+        assignment
+    }
+
+    /// Decides the new hit's story without remembering the hit: the caller
+    /// stores the hit, then hands the decision to [`Grouper::remember`] (a hit
+    /// that turned out to be a duplicate is not remembered).
+    pub fn decide(&mut self, item: &StoryItem<'_>) -> Decision {
         self.expire(item.at);
-        let mut names = name_keys(item.title, item.text);
-        names.extend(item.extra_names.iter().cloned());
-        let signature = Signature::of(&format!("{}\n{}", item.title, item.text));
-        let link = self.best_link(item, &names, &signature);
+        let (names, topical, signature) = features(item);
+        let link = self.best_link(item, &names, &topical, &signature);
         let story = match &link {
             Some(link) => self
                 .member_by_id(&link.with)
                 .map_or_else(|| item.id.to_string(), |m| m.story.clone()),
             None => item.id.to_string(),
         };
-        self.remember(Member {
+        Decision {
+            assignment: Assignment {
+                story: story.clone(),
+                link,
+            },
+            member: Member {
+                id: item.id.to_string(),
+                story,
+                language: item.language.to_string(),
+                at: item.at,
+                signature,
+                names,
+                topical,
+            },
+        }
+    }
+
+    /// Adds a decided hit to the window.
+    pub fn remember(&mut self, decision: Decision) {
+        self.push(decision.member);
+    }
+
+    /// Adds a hit whose story was decided before (a stored hit, when the
+    /// service starts): the window is rebuilt from the store this way, in
+    /// arrival order.
+    pub fn restore(&mut self, item: &StoryItem<'_>, story: &str) {
+        self.expire(item.at);
+        let (names, topical, signature) = features(item);
+        self.push(Member {
             id: item.id.to_string(),
-            story: story.clone(),
+            story: story.to_string(),
             language: item.language.to_string(),
             at: item.at,
             signature,
             names,
+            topical,
         });
-        Assignment { story, link }
     }
 
     fn best_link(
         &self,
         item: &StoryItem<'_>,
         names: &BTreeSet<String>,
+        topical: &BTreeSet<String>,
         signature: &Signature,
     ) -> Option<Link> {
         let mut candidates: HashSet<u64> = HashSet::new();
@@ -181,7 +243,8 @@ impl Grouper {
             let Some(member) = self.member(seq) else {
                 continue;
             };
-            let Some((strength, reason)) = self.link_to(item, names, signature, member) else {
+            let Some((strength, reason)) = self.link_to(item, names, topical, signature, member)
+            else {
                 continue;
             };
             if best.as_ref().is_none_or(|(s, _)| strength > *s) {
@@ -203,6 +266,7 @@ impl Grouper {
         &self,
         item: &StoryItem<'_>,
         names: &BTreeSet<String>,
+        topical: &BTreeSet<String>,
         signature: &Signature,
         member: &Member,
     ) -> Option<(f64, Reason)> {
@@ -214,10 +278,42 @@ impl Grouper {
         }
         let shared: Vec<&String> = names.intersection(&member.names).collect();
         if shared.len() < self.settings.min_shared_names {
+            // One name in two languages: enough when it is specific and
+            // no other story of the window carries it (see the module docs).
+            let [name] = shared.as_slice() else {
+                return None;
+            };
+            // A topic name ("Huawei") recurs in story after story, so alone it
+            // links only where nothing else can: a text in Chinese, Japanese
+            // or Korean script and one in another script share little but
+            // the Latin names and the numbers in them.
+            let one_side_cjk = is_cjk_language(&member.language) != is_cjk_language(item.language);
+            if member.language == item.language
+                || (!one_side_cjk && (topical.contains(*name) || member.topical.contains(*name)))
+                || !self.is_exclusive(name, &member.story)
+            {
+                return None;
+            }
+            let weight = (self.rarity(name) * 100.0).round() / 100.0;
+            return Some((
+                weight,
+                Reason::Names {
+                    shared: vec![(*name).clone()],
+                    weight,
+                },
+            ));
+        }
+        let is_topical = |n: &str| topical.contains(n) || member.topical.contains(n);
+        let weight: f64 = shared
+            .iter()
+            .map(|n| self.rarity(n) * if is_topical(n) { TOPICAL_FACTOR } else { 1.0 })
+            .sum();
+        if weight < self.settings.min_name_weight {
             return None;
         }
-        let weight: f64 = shared.iter().map(|n| self.rarity(n)).sum();
-        if weight < self.settings.min_name_weight {
+        let own = |set: &BTreeSet<String>| set.iter().map(|n| self.rarity(n)).sum::<f64>();
+        let smaller = own(names).min(own(&member.names));
+        if smaller > 0.0 && weight / smaller < self.settings.min_name_share {
             return None;
         }
         let weight = (weight * 100.0).round() / 100.0;
@@ -240,6 +336,24 @@ impl Grouper {
         ((n + 1.0) / (df + 1.0)).ln()
     }
 
+    /// Whether a name is specific (a code, a number, or a word of
+    /// [`EXCLUSIVE_MIN_CHARS`] letters that is not a month or a weekday),
+    /// carried by at most [`EXCLUSIVE_MAX_HITS`] hits of the window, all of
+    /// them in `story`.
+    fn is_exclusive(&self, name: &str, story: &str) -> bool {
+        let specific = name.starts_with('#')
+            || name.chars().any(|c| c.is_ascii_digit())
+            || (name.chars().count() >= EXCLUSIVE_MIN_CHARS && !CALENDAR.contains(&name));
+        let Some(seqs) = self.by_name.get(name) else {
+            return false;
+        };
+        specific
+            && seqs.len() <= EXCLUSIVE_MAX_HITS
+            && seqs
+                .iter()
+                .all(|&seq| self.member(seq).is_some_and(|m| m.story == story))
+    }
+
     fn member(&self, seq: u64) -> Option<&Member> {
         let index = seq.checked_sub(self.first)?;
         self.members.get(usize::try_from(index).ok()?)
@@ -249,7 +363,7 @@ impl Grouper {
         self.members.iter().rev().find(|m| m.id == id)
     }
 
-    fn remember(&mut self, member: Member) {
+    fn push(&mut self, member: Member) {
         let seq = self.first + self.members.len() as u64;
         for name in &member.names {
             self.by_name.entry(name.clone()).or_default().push(seq);
@@ -279,6 +393,30 @@ impl Grouper {
         }
     }
 }
+
+/// What a name of the topic's vocabulary weighs, against another name as
+/// rare: "Huawei" or "Salt Typhoon" recur in story after story of the
+/// topic, and a young window cannot tell.
+const TOPICAL_FACTOR: f64 = 0.5;
+
+fn is_cjk_language(code: &str) -> bool {
+    matches!(code, "zh" | "ja" | "ko")
+}
+
+/// Shortest word that can link two languages alone.
+const EXCLUSIVE_MIN_CHARS: usize = 5;
+
+/// Most hits that may carry a name that links two languages alone: a name
+/// in more hits than one story's tellings is common, whatever its story.
+const EXCLUSIVE_MAX_HITS: usize = 8;
+
+/// Capitalised calendar words (English and German write them so), as
+/// name keys: they are in every story and name none.
+const CALENDAR: &[&str] = &[
+    "monday", "tuesda", "wednes", "thursd", "friday", "saturd", "sunday", "januar", "februa",
+    "march", "april", "august", "septem", "octobe", "novemb", "decemb", "montag", "dienst",
+    "mittwo", "donner", "freita", "samsta", "sonnta", "oktobe", "dezemb",
+];
 
 /// A window this young counts as this many hits when weighing names.
 pub const MIN_WINDOW_FOR_RARITY: usize = 200;
@@ -342,7 +480,7 @@ mod tests {
             at: at(hours),
             title,
             text,
-            extra_names: &[],
+            topic_terms: &[],
         }
     }
 
@@ -401,6 +539,16 @@ mod tests {
                 link: None
             }
         );
+    }
+
+    #[test]
+    fn a_window_restored_from_the_store_keeps_its_stories() {
+        let mut g = Grouper::new(GroupSettings::default());
+        // Stored earlier: a hit that had joined story "s0".
+        g.restore(&item("a", "en", 0, "", WIRE), "s0");
+        let copy = g.assign(&item("b", "en", 1, "", WIRE));
+        assert_eq!(copy.story, "s0");
+        assert_eq!(g.len(), 2);
     }
 
     #[test]

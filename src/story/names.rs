@@ -38,6 +38,15 @@ pub fn name_keys(title: &str, text: &str) -> BTreeSet<String> {
     keys
 }
 
+/// The name keys of a phrase the topic matcher found ("Salt Typhoon",
+/// "Huawei's"): what a story shares with every other story of its topic.
+pub fn term_keys(found: &str) -> impl Iterator<Item = String> + '_ {
+    tokens(found).filter_map(|t| match t {
+        Token::Word(word) => key_of(word, false, false),
+        Token::Boundary => None,
+    })
+}
+
 fn collect(text: &str, title: bool, keys: &mut BTreeSet<String>) {
     let mut sentence_start = true;
     for token in tokens(text) {
@@ -70,8 +79,15 @@ fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
             if c.is_alphanumeric() {
                 let mut end = rest.len();
                 let mut prev_joiner = false;
+                let cjk = is_cjk(c);
                 for (i, c) in rest.char_indices().skip(1) {
                     let joiner = matches!(c, '-' | '.' | ',' | '\'' | '’');
+                    // CJK text runs into Latin names and digits without a
+                    // space ("晶片商Veltrion前工程師"): a change of script ends a word.
+                    if c.is_alphanumeric() && is_cjk(c) != cjk {
+                        end = i;
+                        break;
+                    }
                     if c.is_alphanumeric() {
                         prev_joiner = false;
                         continue;
@@ -105,6 +121,7 @@ fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
 }
 
 fn key_of(word: &str, title: bool, sentence_start: bool) -> Option<String> {
+    let word = without_elision(word);
     let digits = word.chars().filter(char::is_ascii_digit).count();
     let letters = word.chars().filter(|c| c.is_alphabetic()).count();
     if letters == 0 {
@@ -131,6 +148,28 @@ fn key_of(word: &str, title: bool, sentence_start: bool) -> Option<String> {
         return Some(latin);
     }
     Some(latin.chars().take(KEY_CHARS).collect())
+}
+
+/// "l'Assemblée" → "Assemblée", "dell'Agenzia" → "Agenzia": an elided
+/// article or preposition (French, Italian, Catalan) is not part of the
+/// name it is written onto.
+fn without_elision(word: &str) -> &str {
+    for (i, c) in word.char_indices().take(6) {
+        if matches!(c, '\'' | '’') {
+            let head = &word[..i];
+            let rest = &word[i + c.len_utf8()..];
+            if !head.is_empty()
+                && head
+                    .chars()
+                    .all(|h| h.is_lowercase() || h == 'L' || h == 'D')
+                && rest.chars().next().is_some_and(char::is_alphabetic)
+            {
+                return rest;
+            }
+            break;
+        }
+    }
+    word
 }
 
 /// Numbers of three digits or more, as their digits: "40,000" and
@@ -242,6 +281,23 @@ mod tests {
     fn latin_names_and_numbers_in_cjk_text_are_keys() {
         let k = keys("", "安全公司称，APT41 组织窃取了 12000 份文件。");
         assert_eq!(k, ["#12000", "apt41"]);
+    }
+
+    #[test]
+    fn latin_names_run_into_cjk_text_are_keys() {
+        let k = keys(
+            "",
+            "美國晶片商Veltrion前工程師Daniel Qiao將超過2400份機密檔案複製",
+        );
+        assert_eq!(k, ["#2400", "daniel", "qiao", "veltri"]);
+    }
+
+    #[test]
+    fn elided_articles_are_not_part_of_the_name() {
+        let fr = keys("", "Le texte de l'Assemblée et celui de l’ANSSI.");
+        assert_eq!(fr, ["anssi", "assemb"]);
+        // An English possessive ends the word: the cut takes it off.
+        assert_eq!(keys("", "It was Sandworm's work."), ["sandwo"]);
     }
 
     #[test]

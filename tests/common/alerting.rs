@@ -22,6 +22,7 @@ pub fn spec(name: &str, target: Target) -> AlertSpec {
             timeout: std::time::Duration::from_secs(5),
             ..DeliveryPolicy::default()
         },
+        story: Default::default(),
         target,
     }
 }
@@ -66,6 +67,7 @@ pub fn hit(id: &str, title: &str) -> Hit {
         authors: vec![],
         categories: vec![],
         alert_status: newshound::AlertStatus::Pending,
+        story: None,
     }
 }
 
