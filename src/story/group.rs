@@ -21,7 +21,10 @@
 //! The grouping is deterministic: the same hits in the same order give the
 //! same stories.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -35,7 +38,6 @@ pub struct GroupSettings {
     pub copy_similarity: f64,
     pub min_shared_names: usize,
     pub min_name_weight: f64,
-    pub min_name_share: f64,
 }
 
 impl Default for GroupSettings {
@@ -45,7 +47,6 @@ impl Default for GroupSettings {
             copy_similarity: 0.45,
             min_shared_names: 2,
             min_name_weight: 6.0,
-            min_name_share: 0.0,
         }
     }
 }
@@ -95,16 +96,37 @@ struct Member {
     language: String,
     at: DateTime<Utc>,
     signature: Signature,
-    names: BTreeSet<String>,
+    /// Sorted; shared with the name index, so a name's text is held once.
+    names: Box<[Arc<str>]>,
     /// Those of `names` the topic matcher found: the topic's vocabulary.
+    topical: Box<[Arc<str>]>,
+}
+
+/// A decided hit as the window will keep it, once remembered.
+struct Pending {
+    id: String,
+    story: String,
+    language: String,
+    at: DateTime<Utc>,
+    signature: Signature,
+    names: BTreeSet<String>,
     topical: BTreeSet<String>,
+}
+
+/// One of a new hit's names that the window knows.
+struct Known<'w> {
+    /// The index's copy of the name's text.
+    key: &'w Arc<str>,
+    rarity: f64,
+    /// Whether the topic matcher found it in the new hit.
+    topical: bool,
 }
 
 /// A decided assignment with what the window keeps of the hit, waiting for
 /// [`Grouper::remember`].
 pub struct Decision {
     pub assignment: Assignment,
-    member: Member,
+    member: Pending,
 }
 
 /// What the grouping compares of a hit: its name keys and its signature.
@@ -133,8 +155,60 @@ pub struct Grouper {
     /// Oldest first; `first` is the sequence number of `members[0]`.
     members: VecDeque<Member>,
     first: u64,
-    by_name: HashMap<String, Vec<u64>>,
-    by_band: HashMap<(u8, u64), Vec<u64>>,
+    by_name: FxHashMap<Arc<str>, Bucket>,
+    by_band: FxHashMap<u64, Bucket>,
+}
+
+/// The sequence numbers of the members under one index key. Most keys
+/// (a band of one signature, a rare name) have one member: it is held
+/// without an allocation of its own.
+#[derive(Debug)]
+enum Bucket {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Bucket {
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Bucket::One(seq) => std::slice::from_ref(seq),
+            Bucket::Many(seqs) => seqs,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn push(&mut self, seq: u64) {
+        match self {
+            Bucket::One(first) => *self = Bucket::Many(vec![*first, seq]),
+            Bucket::Many(seqs) => seqs.push(seq),
+        }
+    }
+
+    /// Removes `seq`; whether the bucket is empty afterwards.
+    fn remove(&mut self, seq: u64) -> bool {
+        match self {
+            Bucket::One(first) => *first == seq,
+            Bucket::Many(seqs) => {
+                // Members are pushed and expire in order: `seq` is first.
+                if seqs.first() == Some(&seq) {
+                    seqs.remove(0);
+                } else {
+                    seqs.retain(|&s| s != seq);
+                }
+                if let [last] = seqs.as_slice() {
+                    *self = Bucket::One(*last);
+                }
+                seqs_is_empty(self)
+            }
+        }
+    }
+}
+
+fn seqs_is_empty(bucket: &Bucket) -> bool {
+    matches!(bucket, Bucket::Many(seqs) if seqs.is_empty())
 }
 
 impl Grouper {
@@ -143,8 +217,8 @@ impl Grouper {
             settings,
             members: VecDeque::new(),
             first: 0,
-            by_name: HashMap::new(),
-            by_band: HashMap::new(),
+            by_name: FxHashMap::default(),
+            by_band: FxHashMap::default(),
         }
     }
 
@@ -171,19 +245,16 @@ impl Grouper {
     pub fn decide(&mut self, item: &StoryItem<'_>) -> Decision {
         self.expire(item.at);
         let (names, topical, signature) = features(item);
-        let link = self.best_link(item, &names, &topical, &signature);
-        let story = match &link {
-            Some(link) => self
-                .member_by_id(&link.with)
-                .map_or_else(|| item.id.to_string(), |m| m.story.clone()),
-            None => item.id.to_string(),
+        let (story, link) = match self.best_link(item, &names, &topical, &signature) {
+            Some((story, link)) => (story, Some(link)),
+            None => (item.id.to_string(), None),
         };
         Decision {
             assignment: Assignment {
                 story: story.clone(),
                 link,
             },
-            member: Member {
+            member: Pending {
                 id: item.id.to_string(),
                 story,
                 language: item.language.to_string(),
@@ -206,7 +277,7 @@ impl Grouper {
     pub fn restore(&mut self, item: &StoryItem<'_>, story: &str) {
         self.expire(item.at);
         let (names, topical, signature) = features(item);
-        self.push(Member {
+        self.push(Pending {
             id: item.id.to_string(),
             story: story.to_string(),
             language: item.language.to_string(),
@@ -223,50 +294,74 @@ impl Grouper {
         names: &BTreeSet<String>,
         topical: &BTreeSet<String>,
         signature: &Signature,
-    ) -> Option<Link> {
-        let mut candidates: HashSet<u64> = HashSet::new();
-        for name in names {
-            if let Some(seqs) = self.by_name.get(name) {
-                candidates.extend(seqs.iter().copied());
+    ) -> Option<(String, Link)> {
+        // The item's names the window knows, each with the index's copy of
+        // its text (members hold the same `Arc`) and its rarity. A name in
+        // more than one hit in a hundred finds too many hits to compare
+        // with, and says little: it is left out (two such names would weigh
+        // under 2 × ln 100 ≈ 9.2 together).
+        let common = (self.members.len() / 100).max(COMMON_NAME_MIN_HITS);
+        let known: Vec<Known<'_>> = names
+            .iter()
+            .filter_map(|name| {
+                let (key, bucket) = self.by_name.get_key_value(name.as_str())?;
+                (bucket.len() <= common).then(|| Known {
+                    key,
+                    rarity: self.rarity_of(bucket.len()),
+                    topical: topical.contains(name),
+                })
+            })
+            .collect();
+        // Candidates: the hits sharing a name (with the names they share)
+        // and those sharing a band of the signature.
+        let mut shared: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+        for (i, name) in known.iter().enumerate() {
+            for &seq in self.by_name[name.key].as_slice() {
+                shared.entry(seq).or_default().push(i);
             }
         }
-        for (band, key) in bands(signature) {
-            if let Some(seqs) = self.by_band.get(&(band, key)) {
-                candidates.extend(seqs.iter().copied());
+        let mut candidates: FxHashSet<u64> = shared.keys().copied().collect();
+        for key in bands(signature) {
+            if let Some(seqs) = self.by_band.get(&key) {
+                candidates.extend(seqs.as_slice().iter().copied());
             }
         }
         // Sorted, so that ties go to the earliest hit whatever the hash order.
         let mut candidates: Vec<u64> = candidates.into_iter().collect();
         candidates.sort_unstable();
-        let mut best: Option<(f64, Link)> = None;
+        let mut best: Option<(f64, &Member, Reason)> = None;
         for seq in candidates {
             let Some(member) = self.member(seq) else {
                 continue;
             };
-            let Some((strength, reason)) = self.link_to(item, names, topical, signature, member)
-            else {
+            let names: Vec<&Known<'_>> = shared
+                .get(&seq)
+                .map(|ix| ix.iter().map(|&i| &known[i]).collect())
+                .unwrap_or_default();
+            let Some((strength, reason)) = self.link_to(item, &names, signature, member) else {
                 continue;
             };
-            if best.as_ref().is_none_or(|(s, _)| strength > *s) {
-                best = Some((
-                    strength,
-                    Link {
-                        with: member.id.clone(),
-                        reason,
-                    },
-                ));
+            if best.as_ref().is_none_or(|(s, _, _)| strength > *s) {
+                best = Some((strength, member, reason));
             }
         }
-        best.map(|(_, link)| link)
+        best.map(|(_, member, reason)| {
+            (
+                member.story.clone(),
+                Link {
+                    with: member.id.clone(),
+                    reason,
+                },
+            )
+        })
     }
 
-    /// How strongly the new hit is linked to one member, if at all: copies
-    /// rank above any names.
+    /// How strongly the new hit is linked to one member, given the names
+    /// they share, if at all: copies rank above any names.
     fn link_to(
         &self,
         item: &StoryItem<'_>,
-        names: &BTreeSet<String>,
-        topical: &BTreeSet<String>,
+        shared: &[&Known<'_>],
         signature: &Signature,
         member: &Member,
     ) -> Option<(f64, Reason)> {
@@ -276,11 +371,12 @@ impl Grouper {
                 return Some((1000.0 + similarity, Reason::Copy { similarity }));
             }
         }
-        let shared: Vec<&String> = names.intersection(&member.names).collect();
+        let is_topical =
+            |n: &Known<'_>| n.topical || member.topical.iter().any(|t| Arc::ptr_eq(t, n.key));
         if shared.len() < self.settings.min_shared_names {
             // One name in two languages: enough when it is specific and
             // no other story of the window carries it (see the module docs).
-            let [name] = shared.as_slice() else {
+            let [name] = shared else {
                 return None;
             };
             // A topic name ("Huawei") recurs in story after story, so alone it
@@ -289,38 +385,34 @@ impl Grouper {
             // the Latin names and the numbers in them.
             let one_side_cjk = is_cjk_language(&member.language) != is_cjk_language(item.language);
             if member.language == item.language
-                || (!one_side_cjk && (topical.contains(*name) || member.topical.contains(*name)))
-                || !self.is_exclusive(name, &member.story)
+                || (!one_side_cjk && is_topical(name))
+                || !self.is_exclusive(name.key, &member.story)
             {
                 return None;
             }
-            let weight = (self.rarity(name) * 100.0).round() / 100.0;
+            let weight = (name.rarity * 100.0).round() / 100.0;
             return Some((
                 weight,
                 Reason::Names {
-                    shared: vec![(*name).clone()],
+                    shared: vec![name.key.to_string()],
                     weight,
                 },
             ));
         }
-        let is_topical = |n: &str| topical.contains(n) || member.topical.contains(n);
         let weight: f64 = shared
             .iter()
-            .map(|n| self.rarity(n) * if is_topical(n) { TOPICAL_FACTOR } else { 1.0 })
+            .map(|n| n.rarity * if is_topical(n) { TOPICAL_FACTOR } else { 1.0 })
             .sum();
         if weight < self.settings.min_name_weight {
             return None;
         }
-        let own = |set: &BTreeSet<String>| set.iter().map(|n| self.rarity(n)).sum::<f64>();
-        let smaller = own(names).min(own(&member.names));
-        if smaller > 0.0 && weight / smaller < self.settings.min_name_share {
-            return None;
-        }
         let weight = (weight * 100.0).round() / 100.0;
+        let mut names: Vec<String> = shared.iter().map(|n| n.key.to_string()).collect();
+        names.sort();
         Some((
             weight,
             Reason::Names {
-                shared: shared.into_iter().cloned().collect(),
+                shared: names,
                 weight,
             },
         ))
@@ -330,10 +422,9 @@ impl Grouper {
     /// hits that carry it. The window is taken as at least
     /// [`MIN_WINDOW_FOR_RARITY`] hits, so that in a young window (the
     /// service just started) every name does not look rare.
-    fn rarity(&self, name: &str) -> f64 {
+    fn rarity_of(&self, hits_with_it: usize) -> f64 {
         let n = self.members.len().max(MIN_WINDOW_FOR_RARITY) as f64;
-        let df = self.by_name.get(name).map_or(0, Vec::len) as f64;
-        ((n + 1.0) / (df + 1.0)).ln()
+        ((n + 1.0) / (hits_with_it as f64 + 1.0)).ln()
     }
 
     /// Whether a name is specific (a code, a number, or a word of
@@ -350,6 +441,7 @@ impl Grouper {
         specific
             && seqs.len() <= EXCLUSIVE_MAX_HITS
             && seqs
+                .as_slice()
                 .iter()
                 .all(|&seq| self.member(seq).is_some_and(|m| m.story == story))
     }
@@ -359,19 +451,46 @@ impl Grouper {
         self.members.get(usize::try_from(index).ok()?)
     }
 
-    fn member_by_id(&self, id: &str) -> Option<&Member> {
-        self.members.iter().rev().find(|m| m.id == id)
-    }
-
-    fn push(&mut self, member: Member) {
+    fn push(&mut self, pending: Pending) {
         let seq = self.first + self.members.len() as u64;
-        for name in &member.names {
-            self.by_name.entry(name.clone()).or_default().push(seq);
+        let mut names = Vec::with_capacity(pending.names.len());
+        for name in pending.names {
+            // The index's own copy of the text, when it has one.
+            let shared = match self.by_name.get_key_value(name.as_str()) {
+                Some((key, _)) => key.clone(),
+                None => Arc::from(name),
+            };
+            match self.by_name.get_mut(&shared) {
+                Some(bucket) => bucket.push(seq),
+                None => {
+                    self.by_name.insert(shared.clone(), Bucket::One(seq));
+                }
+            }
+            names.push(shared);
         }
-        for key in bands(&member.signature) {
-            self.by_band.entry(key).or_default().push(seq);
+        // BTreeSet order: already sorted.
+        let topical: Vec<Arc<str>> = names
+            .iter()
+            .filter(|n| pending.topical.contains(&***n))
+            .cloned()
+            .collect();
+        for key in bands(&pending.signature) {
+            match self.by_band.get_mut(&key) {
+                Some(bucket) => bucket.push(seq),
+                None => {
+                    self.by_band.insert(key, Bucket::One(seq));
+                }
+            }
         }
-        self.members.push_back(member);
+        self.members.push_back(Member {
+            id: pending.id,
+            story: pending.story,
+            language: pending.language,
+            at: pending.at,
+            signature: pending.signature,
+            names: names.into_boxed_slice(),
+            topical: topical.into_boxed_slice(),
+        });
     }
 
     /// Drops the members older than the window before `now`, and their
@@ -384,11 +503,15 @@ impl Grouper {
             };
             let seq = self.first;
             self.first += 1;
-            for name in &member.names {
-                remove_seq(&mut self.by_name, name, seq);
+            for name in member.names.iter() {
+                if self.by_name.get_mut(name).is_some_and(|b| b.remove(seq)) {
+                    self.by_name.remove(name);
+                }
             }
             for key in bands(&member.signature) {
-                remove_seq(&mut self.by_band, &key, seq);
+                if self.by_band.get_mut(&key).is_some_and(|b| b.remove(seq)) {
+                    self.by_band.remove(&key);
+                }
             }
         }
     }
@@ -402,6 +525,10 @@ const TOPICAL_FACTOR: f64 = 0.5;
 fn is_cjk_language(code: &str) -> bool {
     matches!(code, "zh" | "ja" | "ko")
 }
+
+/// A name carried by at most this many hits always finds candidates,
+/// whatever the window's size.
+const COMMON_NAME_MIN_HITS: usize = 50;
 
 /// Shortest word that can link two languages alone.
 const EXCLUSIVE_MIN_CHARS: usize = 5;
@@ -421,26 +548,9 @@ const CALENDAR: &[&str] = &[
 /// A window this young counts as this many hits when weighing names.
 pub const MIN_WINDOW_FOR_RARITY: usize = 200;
 
-fn remove_seq<K: std::hash::Hash + Eq + Clone>(
-    index: &mut HashMap<K, Vec<u64>>,
-    key: &K,
-    seq: u64,
-) {
-    if let Some(seqs) = index.get_mut(key) {
-        // Sequence numbers are pushed in order and expire in order.
-        if seqs.first() == Some(&seq) {
-            seqs.remove(0);
-        } else {
-            seqs.retain(|&s| s != seq);
-        }
-        if seqs.is_empty() {
-            index.remove(key);
-        }
-    }
-}
-
-/// The LSH band keys of a signature (none for an empty one).
-fn bands(signature: &Signature) -> Vec<(u8, u64)> {
+/// The LSH band keys of a signature (none for an empty one): each band's
+/// minima hashed together with the band's number.
+fn bands(signature: &Signature) -> Vec<u64> {
     if signature.is_empty() {
         return Vec::new();
     }
@@ -449,11 +559,11 @@ fn bands(signature: &Signature) -> Vec<(u8, u64)> {
         .chunks(ROWS)
         .enumerate()
         .map(|(band, rows)| {
-            let mut key = 0xcbf2_9ce4_8422_2325u64;
+            let mut key = 0xcbf2_9ce4_8422_2325u64 ^ band as u64;
             for &r in rows {
                 key = (key ^ u64::from(r)).wrapping_mul(0x0100_0000_01b3);
             }
-            (band as u8, key)
+            key
         })
         .collect()
 }
