@@ -135,12 +135,7 @@ fn print_list(hits: &[Hit], format: ListFormat) -> CmdResult {
     let io = |e: std::io::Error| Failure::runtime(e);
     match format {
         ListFormat::Json => print_json(&hits)?,
-        ListFormat::Jsonl => {
-            for hit in hits {
-                let line = serde_json::to_string(hit).map_err(Failure::runtime)?;
-                writeln!(out, "{line}").map_err(io)?;
-            }
-        }
+        ListFormat::Jsonl => print_jsonl(&mut out, hits)?,
         ListFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record([
@@ -208,17 +203,21 @@ fn print_list(hits: &[Hit], format: ListFormat) -> CmdResult {
     Ok(())
 }
 
+/// One JSON object per line.
+fn print_jsonl<T: serde::Serialize>(out: &mut impl Write, rows: &[T]) -> CmdResult {
+    for row in rows {
+        let line = serde_json::to_string(row).map_err(Failure::runtime)?;
+        writeln!(out, "{line}").map_err(Failure::runtime)?;
+    }
+    Ok(())
+}
+
 fn print_stories(rows: &[crate::views::StoryRow], format: ListFormat) -> CmdResult {
     let mut out = std::io::stdout().lock();
     let io = |e: std::io::Error| Failure::runtime(e);
     match format {
         ListFormat::Json => print_json(&rows)?,
-        ListFormat::Jsonl => {
-            for row in rows {
-                let line = serde_json::to_string(row).map_err(Failure::runtime)?;
-                writeln!(out, "{line}").map_err(io)?;
-            }
-        }
+        ListFormat::Jsonl => print_jsonl(&mut out, rows)?,
         ListFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record([
