@@ -91,6 +91,21 @@ pub struct StoryRow {
     pub title: String,
 }
 
+/// The stories among the hits that pass `query` (`hits list --stories`,
+/// `/v1/stories`), at most `query.limit` of them: every matching hit is
+/// read, and the limit counts stories.
+pub fn stories(store: &Store, query: &crate::store::HitQuery) -> Result<Vec<StoryRow>, StoreError> {
+    let hits = store.query_hits(&crate::store::HitQuery {
+        limit: None,
+        ..query.clone()
+    })?;
+    let mut rows = story_rows(&hits);
+    if let Some(limit) = query.limit {
+        rows.truncate(limit);
+    }
+    Ok(rows)
+}
+
 /// The stories of a set of hits, the most recently active first. A hit
 /// stored before stories existed is a story of its own.
 pub fn story_rows(hits: &[crate::model::Hit]) -> Vec<StoryRow> {

@@ -198,6 +198,18 @@ async fn queries_go_through_the_socket_while_it_runs_and_the_store_after() {
     let missing = newshound_async(&cfg.path(), &["hits", "show", "ffffffffffff"]).await;
     assert_eq!(missing.status.code(), Some(1), "{}", stderr(&missing));
     let table = newshound_async(&cfg.path(), &["hits", "list"]).await;
+    let stories_live = newshound_async(
+        &cfg.path(),
+        &["hits", "list", "--stories", "--format", "json"],
+    )
+    .await;
+    assert!(stories_live.status.success(), "{}", stderr(&stories_live));
+    let rows: serde_json::Value = serde_json::from_slice(&stories_live.stdout).unwrap();
+    assert_eq!(
+        rows.as_array().map(Vec::len),
+        Some(2),
+        "two distinct stories: {rows}"
+    );
     let status_live = newshound_async(&cfg.path(), &["feeds", "status", "--format", "json"]).await;
     assert!(status_live.status.success(), "{}", stderr(&status_live));
     let alerts_live = newshound_async(&cfg.path(), &["alerts", "list", "--format", "json"]).await;
@@ -218,6 +230,12 @@ async fn queries_go_through_the_socket_while_it_runs_and_the_store_after() {
     assert_eq!(hits_json(&cfg).await, live);
     let table_after = newshound_async(&cfg.path(), &["hits", "list"]).await;
     assert_eq!(stdout(&table_after), stdout(&table));
+    let stories_after = newshound_async(
+        &cfg.path(),
+        &["hits", "list", "--stories", "--format", "json"],
+    )
+    .await;
+    assert_eq!(stdout(&stories_after), stdout(&stories_live));
     let alerts_after = newshound_async(&cfg.path(), &["alerts", "list", "--format", "json"]).await;
     assert_eq!(stdout(&alerts_after), stdout(&alerts_live));
     let status_after = newshound_async(&cfg.path(), &["feeds", "status", "--format", "json"]).await;

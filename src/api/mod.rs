@@ -6,7 +6,8 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /v1/hits?since=&until=&language=&topic=&feed=&search=&limit=` | hits, newest first (JSON) |
+//! | `GET /v1/hits?since=&until=&language=&topic=&feed=&search=&story=&limit=` | hits, newest first (JSON) |
+//! | `GET /v1/stories?` (the same filters) | stories among those hits, most recently active first; `limit` counts stories |
 //! | `GET /v1/hits/{id}` | one hit by id or unique prefix; 404, 409 when ambiguous |
 //! | `GET /v1/feeds/status` | every configured feed with its stored health |
 //! | `GET /v1/alerts` | the outbox: pending and dead alerts |

@@ -75,6 +75,7 @@ pub fn router(state: ApiState, access: Access) -> Router {
     let mut router = Router::new()
         .route("/v1/hits", get(hits))
         .route("/v1/hits/{id}", get(hit))
+        .route("/v1/stories", get(stories))
         .route("/v1/feeds/status", get(feed_status))
         .route("/v1/alerts", get(alerts))
         .route("/v1/stats", get(stats))
@@ -159,6 +160,13 @@ async fn on_store<T: Send + 'static>(
 async fn hits(State(state): State<ApiState>, Query(query): Query<HitQuery>) -> Response {
     match on_store(&state, move |s| s.query_hits(&query)).await {
         Ok(hits) => Json(hits).into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn stories(State(state): State<ApiState>, Query(query): Query<HitQuery>) -> Response {
+    match on_store(&state, move |s| views::stories(s, &query)).await {
+        Ok(rows) => Json(rows).into_response(),
         Err(p) => p.into_response(),
     }
 }

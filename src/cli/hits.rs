@@ -95,16 +95,12 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
                 feed: args.feed,
                 search: args.search,
                 story: args.story,
-                // Stories are counted after grouping, so every hit is read.
-                limit: (!args.stories).then_some(args.limit),
+                limit: Some(args.limit),
             };
-            let hits = source.hits(&query)?;
             if args.stories {
-                let mut rows = crate::views::story_rows(&hits);
-                rows.truncate(args.limit);
-                return print_stories(&rows, args.format);
+                return print_stories(&source.stories(&query)?, args.format);
             }
-            print_list(&hits, args.format)
+            print_list(&source.hits(&query)?, args.format)
         }
         HitsCommand::Show(args) => {
             let hit = source.hit(&args.id)?.ok_or_else(|| {

@@ -63,6 +63,14 @@ impl Source {
         }
     }
 
+    /// The stories among the hits that pass `query` (`views::stories`).
+    pub fn stories(&self, query: &HitQuery) -> Result<Vec<views::StoryRow>, Failure> {
+        match self {
+            Source::Api(api) => Ok(api.get("/v1/stories", Some(query))?),
+            Source::Store(store, _) => views::stories(store, query).map_err(Failure::runtime),
+        }
+    }
+
     /// A hit by id or unique prefix; `None` when there is none. An
     /// ambiguous prefix is an input error.
     pub fn hit(&self, id: &str) -> Result<Option<Hit>, Failure> {
