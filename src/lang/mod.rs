@@ -66,6 +66,13 @@
 //! when an enabled Latin- or Cyrillic-script language is not in its data.
 //! See `docs/language.md` for the figures behind each step.
 //!
+//! lingua's weighing can be done instead by `scorer`, newshound's port of
+//! lingua's computation over n-gram data extracted from its models, for the
+//! candidates of Latin- and Cyrillic-script texts: it maps none of lingua's
+//! model pages (+93 MiB instead of +221 MiB over lingua's test sets) but,
+//! with the data cut to that budget, loses 0.9 point of word pairs, so it is
+//! used only when [`SCORER_DATA_VAR`] names its data file.
+//!
 //! Invariants: `detect` never panics and only ever answers an enabled code or
 //! `"unknown"`; it reads at most [`MAX_DETECT_CHARS`] characters, so its cost
 //! does not grow with the size of an article, and lingua weighs at most the
@@ -75,6 +82,7 @@
 
 mod code;
 mod ngrams;
+mod scorer;
 
 pub use code::LangCode;
 
@@ -86,6 +94,7 @@ use whatlang::dev::{RawLangInfo, raw_detect};
 use whatlang::{Detector, Lang, Script};
 
 use self::ngrams::{NgramIndex, Ranking};
+use self::scorer::Scorer;
 
 use crate::model::LanguageGuess;
 
@@ -282,7 +291,28 @@ pub struct LanguageDetector {
     /// The n-gram pass's languages: `models`' codes, then those it has
     /// data of only ([`DATA_ONLY`]).
     ngram_codes: Vec<&'static str>,
+    /// newshound's port of lingua's scorer (`scorer`), which stands in for
+    /// lingua on texts of the languages it has data of, when the
+    /// environment names its data (off by default: see docs/language.md).
+    scorer: Option<ScorerColumns>,
 }
+
+/// The scorer with the mapping between its languages and `models`.
+struct ScorerColumns {
+    scorer: Scorer,
+    /// Per model (index into `models`): its scorer language, if any.
+    column: Vec<Option<usize>>,
+    /// Per scorer language: its model, if any.
+    model: Vec<Option<usize>>,
+}
+
+/// The environment variable naming the data of newshound's port of
+/// lingua's scorer (`tools/lang-ngrams --full`): when it is set, the port
+/// weighs Latin- and Cyrillic-script candidates instead of lingua's own
+/// models; read when a detector is built. Off by default: with the data cut
+/// to a memory budget it loses 0.9 point of word-pair accuracy
+/// (docs/language.md).
+pub const SCORER_DATA_VAR: &str = scorer::DATA_VAR;
 
 impl std::fmt::Debug for LanguageDetector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -423,8 +453,23 @@ impl LanguageDetector {
                         .is_some_and(|i| i < 128 && index.covered() & (1 << i) != 0)
             })
         });
+        let scorer = Scorer::load().map(|scorer| {
+            let column: Vec<Option<usize>> = models
+                .iter()
+                .map(|(_, c)| scorer.codes().iter().position(|s| s == c))
+                .collect();
+            let model = (0..scorer.codes().len())
+                .map(|s| column.iter().position(|c| *c == Some(s)))
+                .collect();
+            ScorerColumns {
+                scorer,
+                column,
+                model,
+            }
+        });
         let detector = LanguageDetector {
             whatlang_all: Detector::new(),
+            scorer,
             lingua,
             models,
             enabled_models,
@@ -444,8 +489,14 @@ impl LanguageDetector {
     /// 1 ms). [`new`](Self::new) calls it; calling it again is cheap.
     pub fn warm_up(&self) {
         if let Some(lingua) = &self.lingua {
-            for text in WARM_UP_TEXTS {
-                let _ = lingua.compute_language_confidence_values(text);
+            // With the port, lingua only weighs texts of other scripts:
+            // Chinese characters set it up without touching a model.
+            let texts: &[&str] = match self.scorer {
+                Some(_) => &["新闻"],
+                None => &WARM_UP_TEXTS,
+            };
+            for text in texts {
+                let _ = lingua.compute_language_confidence_values(*text);
             }
         }
     }
@@ -785,6 +836,18 @@ impl LanguageDetector {
             return code;
         };
         let head = truncate_chars(head, LINGUA_MAX_CHARS);
+        let set = members
+            .iter()
+            .filter_map(|m| self.model_index(m))
+            .fold(0u128, |set, i| set | 1 << i);
+        if let Some(values) = self.scorer_values(head, set) {
+            return match (values.first(), values.get(1)) {
+                (Some((best, c)), next) if *c > 0.0 && next.is_none_or(|(_, n)| n < c) => {
+                    self.models[*best].1
+                }
+                _ => code,
+            };
+        }
         let values = lingua.compute_language_confidence_values(head);
         match (values.first(), values.get(1)) {
             (Some((best, c)), next) if *c > 0.0 && next.is_none_or(|(_, n)| n < c) => members
@@ -800,6 +863,23 @@ impl LanguageDetector {
     /// rejector's win is a `Guess` of `"unknown"`.
     fn lingua_guess(&self, head: &str, candidates: u128) -> Option<Guess> {
         let head = truncate_chars(head, LINGUA_MAX_CHARS);
+        if let Some(values) = self.scorer_values(head, candidates) {
+            let (best, confidence) = *values.first()?;
+            if confidence <= 0.0 || values.get(1).is_some_and(|(_, c)| *c >= confidence) {
+                return None;
+            }
+            let code = match best < self.enabled_models {
+                true => self.models[best].1,
+                false => LanguageGuess::UNKNOWN,
+            };
+            let confidence = confidence.clamp(0.0, 1.0);
+            return Some(Guess {
+                code,
+                confidence,
+                sure: confidence >= LINGUA_UNSURE_CONFIDENCE,
+                reliable: false,
+            });
+        }
         let values = if candidates == self.all_enabled() {
             self.lingua
                 .as_ref()?
@@ -826,6 +906,35 @@ impl LanguageDetector {
             sure: confidence >= LINGUA_UNSURE_CONFIDENCE,
             reliable: false,
         })
+    }
+
+    /// The port's confidence values (by `models` index, highest first) for
+    /// `head` over `candidates`, when it has data of every candidate and
+    /// the text is in the Latin or Cyrillic script; `None` otherwise (lingua
+    /// then weighs them).
+    fn scorer_values(&self, head: &str, candidates: u128) -> Option<Vec<(usize, f64)>> {
+        let columns = self.scorer.as_ref()?;
+        let mut set = 0u64;
+        // A candidate without data is of another script, which lingua's
+        // rules would filter out of a Latin or Cyrillic text.
+        for (i, column) in columns.column.iter().enumerate().take(128) {
+            if let (true, Some(c)) = (candidates & (1 << i) != 0, column) {
+                set |= 1 << c;
+            }
+        }
+        if set == 0
+            || !matches!(
+                whatlang::detect_script(head),
+                Some(Script::Latin | Script::Cyrillic)
+            )
+        {
+            return None;
+        }
+        let values = columns.scorer.confidences(head, set);
+        values
+            .into_iter()
+            .map(|(s, c)| Some((columns.model[s]?, c)))
+            .collect()
     }
 
     /// The lingua detector for a set of `models` indices, from the cache or

@@ -10,6 +10,11 @@
 //! cargo run --release --manifest-path tools/lang-ngrams/Cargo.toml -- assets/lang-ngrams.bin
 //! ```
 //!
+//! With `--full <out> [kept]` it writes instead the data of newshound's port
+//! of lingua's scorer (`src/lang/scorer.rs`, read from the file named by
+//! `NEWSHOUND_LANG_SCORER_DATA`): every n-gram of one to three letters and
+//! the `kept` most useful 4- and 5-grams of each model; see `full.rs`.
+//!
 //! Kept: every unigram and bigram of each model, and its [`TRIGRAMS_KEPT`]
 //! most frequent trigrams (by joint probability); the rarer trigrams are
 //! what makes lingua's models large, and the scorer backs off to the bigram
@@ -29,6 +34,7 @@
 //! capped at 255: lingua's unigram values are P(c), its bigram and trigram
 //! values the probability of the last letter after the others.
 
+mod full;
 mod models;
 
 use std::collections::{BTreeMap, HashMap};
@@ -66,6 +72,15 @@ fn cost(log_probability: f64) -> u8 {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--full") {
+        let out = args.get(2).map_or("assets/lang-lingua.bin", String::as_str);
+        let kept = args
+            .get(3)
+            .map_or(full::KEPT, |a| a.parse().expect("a count"));
+        full::write(out, kept);
+        return;
+    }
     let out = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "assets/lang-ngrams.bin".into());
