@@ -172,6 +172,18 @@ pub struct Hit {
     /// stories existed. How big a story is, is computed when asked.
     #[serde(default)]
     pub story: Option<String>,
+    /// Set when an analyst took the hit out of the story it was grouped
+    /// into (`hits detach`): it is then a story of its own, and stays so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detached: Option<Detachment>,
+}
+
+/// An analyst's correction of the story grouping: which story the hit was
+/// taken out of, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detachment {
+    pub from: String,
+    pub at: DateTime<Utc>,
 }
 
 /// Where a hit's alerts stand. In JSON: `"none"`, `"pending"`, `"sent"`,
@@ -239,6 +251,7 @@ impl Hit {
             categories: item.categories.clone(),
             alert_status: AlertStatus::None,
             story: None,
+            detached: None,
         }
     }
 

@@ -590,3 +590,143 @@ async fn feeds_reset_brings_a_gone_feed_back() {
     assert_eq!(rows[0]["gone"], false);
     assert_eq!(rows[0]["error_count"], 0);
 }
+
+fn rss_item(guid: &str, title: &str, text: &str) -> String {
+    format!(
+        "<item><title>{title}</title><link>http://news.test/{guid}</link>\
+         <guid isPermaLink=\"false\">{guid}</guid>\
+         <pubDate>Mon, 02 Nov 2026 09:15:00 GMT</pubDate><description>{text}</description></item>"
+    )
+}
+
+fn rss_feed(items: &[String]) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+         <link>http://news.test/</link><description>d</description>{}</channel></rss>",
+        items.concat()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hits_detach_through_the_socket_changes_how_the_running_service_groups() {
+    // Two different Elbchip events that share their names: grouped as one
+    // story by the names, which an analyst corrects.
+    let trial = rss_item(
+        "trial",
+        "Elbchip engineer charged with espionage",
+        "Prosecutors in Dresden charged a former engineer of Elbchip with espionage: he \
+         passed production recipes to an officer of the SVR, who paid him 60,000 euros.",
+    );
+    let audit = "Elbchip ordered an audit of every contractor in Dresden after the espionage \
+        case: the chipmaker fears the SVR recruited more staff, and spent 60,000 euros on \
+        counter-intelligence advice this spring, its chief executive told shareholders.";
+    let server = FeedServer::start().await;
+    server.serve(
+        "/wire.xml",
+        Route::feed(rss_feed(&[
+            trial.clone(),
+            rss_item("audit", "Elbchip audits its contractors", audit),
+        ])),
+    );
+    let cfg = TestConfig::new(&[("Wire", server.url("/wire.xml"))], "interval = \"1s\"");
+    let child = start(&cfg.path(), &[]);
+    wait_until("the feed is polled", || {
+        !server.requests("/wire.xml").is_empty()
+    })
+    .await;
+    let mut hits = Vec::new();
+    wait_until_async("both items are stored", async || {
+        hits = hits_json(&cfg).await;
+        hits.len() == 2
+    })
+    .await;
+    let id_of = |hits: &[serde_json::Value], guid: &str| {
+        hits.iter()
+            .find(|h| h["entry_id"] == guid)
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let (trial_id, audit_id) = (id_of(&hits, "trial"), id_of(&hits, "audit"));
+    assert!(
+        hits.iter().all(|h| h["story"] == trial_id.as_str()),
+        "grouped by their names: {hits:#?}"
+    );
+
+    let out = newshound_async(
+        &cfg.path(),
+        &["hits", "detach", &audit_id[..8], "--format", "json"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["outcome"], "detached", "{outcome}");
+    assert_eq!(outcome["from"], trial_id.as_str());
+
+    // A rewrite of the audit story now joins the detached hit's story, in
+    // the service's window as in the store.
+    let rewrite = "Elbchip has ordered an audit of all its contractors in Dresden after the \
+        espionage case: the chipmaker fears the SVR recruited more staff, and spent 60,000 \
+        euros on counter-intelligence advice this spring, its chief executive told shareholders.";
+    server.serve(
+        "/wire.xml",
+        Route::feed(rss_feed(&[
+            trial,
+            rss_item("audit", "Elbchip audits its contractors", audit),
+            rss_item("rewrite", "Elbchip orders contractor audit", rewrite),
+        ])),
+    );
+    wait_until_async("the rewrite is stored", async || {
+        hits = hits_json(&cfg).await;
+        hits.len() == 3
+    })
+    .await;
+    let rewrite_id = id_of(&hits, "rewrite");
+    let story_of = |id: &str| {
+        hits.iter()
+            .find(|h| h["id"] == id)
+            .map(|h| h["story"].clone())
+            .unwrap()
+    };
+    assert_eq!(story_of(&rewrite_id), audit_id.as_str(), "{hits:#?}");
+    assert_eq!(story_of(&audit_id), audit_id.as_str());
+    assert_eq!(
+        hits.iter().find(|h| h["id"] == audit_id.as_str()).unwrap()["detached"]["from"],
+        trial_id.as_str()
+    );
+
+    signal(&child, "TERM");
+    let (code, err) = wait_exit(child, Duration::from_secs(12)).await;
+    assert_eq!(code, Some(0), "{err}");
+    // From the store: the hit says where it came from; the trial's story is
+    // the trial alone now, with nothing to detach.
+    let show = newshound_async(&cfg.path(), &["hits", "show", &audit_id]).await;
+    assert!(
+        stdout(&show).contains(&format!("detached:   from story {trial_id}")),
+        "{}",
+        stdout(&show)
+    );
+    let again = newshound_async(&cfg.path(), &["hits", "detach", &trial_id]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("only hit of its story"),
+        "{}",
+        stdout(&again)
+    );
+    let missing = newshound_async(&cfg.path(), &["hits", "detach", "ffffffffffff"]).await;
+    assert_eq!(
+        missing.status.code(),
+        Some(1),
+        "{} {}",
+        stdout(&missing),
+        stderr(&missing)
+    );
+}
+
+/// Like `wait_until`, with a condition that awaits.
+async fn wait_until_async(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

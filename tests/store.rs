@@ -81,6 +81,7 @@ fn hit(id: &str, published_ms: i64) -> Hit {
         categories: vec!["security".to_string()],
         alert_status: newshound::AlertStatus::None,
         story: None,
+        detached: None,
     }
 }
 
@@ -911,4 +912,101 @@ fn hits_stored_before_the_keys_existed_get_them_once() {
     // The flag survives a reopen.
     let store = open(&dir);
     assert_eq!(store.index_duplicate_keys(keys_of).expect("reopened"), 0);
+}
+
+// ---- stories -------------------------------------------------------------
+
+fn in_story(id: &str, story: &str, fetched_ms: i64) -> Hit {
+    let mut h = hit(id, fetched_ms);
+    h.fetched = at(fetched_ms);
+    h.story = Some(story.to_string());
+    h
+}
+
+fn story_of(store: &Store, id: &str) -> String {
+    store
+        .hit(id)
+        .expect("read")
+        .expect("stored")
+        .story
+        .expect("story")
+}
+
+#[test]
+fn detaching_a_later_member_leaves_the_rest_of_its_story_alone() {
+    use newshound::store::DetachOutcome;
+    let dir = TempDir::new().expect("tempdir");
+    let store = open(&dir);
+    for h in [
+        in_story("aaaaaaaa01", "aaaaaaaa01", 1_000),
+        in_story("bbbbbbbb02", "aaaaaaaa01", 2_000),
+        in_story("cccccccc03", "aaaaaaaa01", 3_000),
+    ] {
+        assert!(store.insert_hit(&h, &[]).expect("insert"));
+    }
+    let now = at(9_000);
+    let outcome = store.detach_hit("bbbbbbbb", now).expect("detach");
+    assert_eq!(
+        outcome,
+        Some(DetachOutcome::Detached {
+            hit: "bbbbbbbb02".into(),
+            from: "aaaaaaaa01".into(),
+            rest: None
+        })
+    );
+    let detached = store.hit("bbbbbbbb02").expect("read").expect("stored");
+    assert_eq!(detached.story.as_deref(), Some("bbbbbbbb02"));
+    let mark = detached.detached.expect("the hit says it was detached");
+    assert_eq!((mark.from.as_str(), mark.at), ("aaaaaaaa01", now));
+    assert_eq!(story_of(&store, "aaaaaaaa01"), "aaaaaaaa01");
+    assert_eq!(story_of(&store, "cccccccc03"), "aaaaaaaa01");
+    // Alone now: a second detach has nothing to do, and says so.
+    assert_eq!(
+        store.detach_hit("bbbbbbbb02", now).expect("detach"),
+        Some(DetachOutcome::Alone {
+            hit: "bbbbbbbb02".into()
+        })
+    );
+    assert_eq!(store.detach_hit("dddddddd", now).expect("detach"), None);
+    // Still every hit, in its index, after the rewrite.
+    assert_eq!(
+        store.query_hits(&HitQuery::default()).expect("query").len(),
+        3
+    );
+}
+
+#[test]
+fn detaching_a_first_hit_names_the_rest_after_the_earliest_of_them() {
+    use newshound::store::{DetachOutcome, MovedStory};
+    let dir = TempDir::new().expect("tempdir");
+    let store = open(&dir);
+    // Inserted out of arrival order: the earliest first-seen time decides.
+    for h in [
+        in_story("aaaaaaaa01", "aaaaaaaa01", 1_000),
+        in_story("cccccccc03", "aaaaaaaa01", 3_000),
+        in_story("bbbbbbbb02", "aaaaaaaa01", 2_000),
+        in_story("dddddddd04", "dddddddd04", 2_500),
+    ] {
+        assert!(store.insert_hit(&h, &[]).expect("insert"));
+    }
+    let outcome = store.detach_hit("aaaaaaaa01", at(9_000)).expect("detach");
+    assert_eq!(
+        outcome,
+        Some(DetachOutcome::Detached {
+            hit: "aaaaaaaa01".into(),
+            from: "aaaaaaaa01".into(),
+            rest: Some(MovedStory {
+                story: "bbbbbbbb02".into(),
+                members: 2
+            })
+        })
+    );
+    assert_eq!(story_of(&store, "aaaaaaaa01"), "aaaaaaaa01");
+    assert_eq!(story_of(&store, "bbbbbbbb02"), "bbbbbbbb02");
+    assert_eq!(story_of(&store, "cccccccc03"), "bbbbbbbb02");
+    assert_eq!(story_of(&store, "dddddddd04"), "dddddddd04");
+    drop(store);
+    // The change is on disk.
+    let store = open(&dir);
+    assert_eq!(story_of(&store, "cccccccc03"), "bbbbbbbb02");
 }

@@ -182,6 +182,7 @@ mod tests {
             categories: vec![],
             alert_status: crate::model::AlertStatus::Pending,
             story: None,
+            detached: None,
         }
     }
 

@@ -105,6 +105,7 @@ pub fn sample_hit() -> Hit {
         categories: vec![],
         alert_status: crate::model::AlertStatus::None,
         story: None,
+        detached: None,
     }
 }
 

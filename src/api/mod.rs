@@ -39,6 +39,13 @@ pub enum ServiceRequest {
     PollNow(String),
 }
 
+/// The body of `POST /v1/hits/detach`: the hit (id or unique prefix) to
+/// take out of its story.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DetachRequest {
+    pub id: String,
+}
+
 /// The body of `POST /v1/alerts/retry` and `/v1/alerts/drop`: exactly one
 /// of the three.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -7,7 +7,7 @@
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::extract::{Path as UrlPath, Query, State};
@@ -17,12 +17,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::{ChangedAnswer, ResetAnswer, ResetRequest, SelectionRequest, ServiceRequest};
+use super::{
+    ChangedAnswer, DetachRequest, ResetAnswer, ResetRequest, SelectionRequest, ServiceRequest,
+};
 use crate::alert::Dispatcher;
 use crate::clock::SharedClock;
 use crate::config::FeedConfig;
 use crate::metrics::{AlertFigures, Metrics, Snapshot};
-use crate::store::{HitQuery, OutboxState, Store, StoreError};
+use crate::store::{DetachOutcome, HitQuery, OutboxState, Store, StoreError};
+use crate::story::group::Grouper;
 use crate::views::{self, Stats};
 
 /// What the API reads: the store, the counters, and what changes on reload.
@@ -36,6 +39,9 @@ pub struct ApiState {
     pub control: tokio::sync::mpsc::Sender<ServiceRequest>,
     /// When a retried alert is due (now).
     pub clock: SharedClock,
+    /// The story window new hits are grouped in: a correction of the
+    /// grouping (`hits detach`) changes it with the store.
+    pub stories: Arc<Mutex<Grouper>>,
 }
 
 /// The parts of the running service a reload replaces.
@@ -85,7 +91,8 @@ pub fn router(state: ApiState, access: Access) -> Router {
         router = router
             .route("/v1/alerts/retry", post(retry))
             .route("/v1/alerts/drop", post(drop_alerts))
-            .route("/v1/feeds/reset", post(reset_feed));
+            .route("/v1/feeds/reset", post(reset_feed))
+            .route("/v1/hits/detach", post(detach_hit));
     }
     router.with_state(state)
 }
@@ -178,6 +185,33 @@ async fn hit(State(state): State<ApiState>, UrlPath(id): UrlPath<String>) -> Res
         Ok(None) => {
             Problem(StatusCode::NOT_FOUND, format!("no hit with id {id:?}")).into_response()
         }
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn detach_hit(State(state): State<ApiState>, Json(req): Json<DetachRequest>) -> Response {
+    let now = state.clock.now();
+    let stories = state.stories.clone();
+    let wanted = req.id.clone();
+    // The window's lock is held across the store's change, as the poll
+    // holds it from a hit's grouping to its storing: no hit is grouped
+    // against a window that disagrees with the store.
+    let result = on_store(&state, move |store| {
+        let mut window = stories.lock().unwrap_or_else(PoisonError::into_inner);
+        let outcome = store.detach_hit(&wanted, now)?;
+        if let Some(DetachOutcome::Detached { hit, from, rest }) = &outcome {
+            window.detach(hit, from, rest.as_ref().map(|r| r.story.as_str()));
+        }
+        Ok(outcome)
+    })
+    .await;
+    match result {
+        Ok(Some(outcome)) => Json(outcome).into_response(),
+        Ok(None) => Problem(
+            StatusCode::NOT_FOUND,
+            format!("no hit with id {:?}", req.id),
+        )
+        .into_response(),
         Err(p) => p.into_response(),
     }
 }

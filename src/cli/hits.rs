@@ -10,7 +10,7 @@ use super::output::{fit, parse_time_arg, print_json};
 use super::source::Source;
 use super::{CmdResult, Failure};
 use crate::model::Hit;
-use crate::store::HitQuery;
+use crate::store::{DetachOutcome, HitQuery};
 
 #[derive(Debug, Subcommand)]
 pub enum HitsCommand {
@@ -18,6 +18,9 @@ pub enum HitsCommand {
     List(ListArgs),
     /// Show one hit with the explanation of its match
     Show(ShowArgs),
+    /// Take a wrongly grouped hit out of its story: it becomes a story of
+    /// its own, and later hits join it or the old story by their own links
+    Detach(ShowArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,6 +105,18 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
             }
             print_list(&source.hits(&query)?, args.format)
         }
+        HitsCommand::Detach(args) => {
+            let outcome = source.detach_hit(&args.id)?.ok_or_else(|| {
+                Failure::input(anyhow::anyhow!(
+                    "no hit with id {:?}; `newshound hits list` shows the ids",
+                    args.id
+                ))
+            })?;
+            match args.format {
+                ShowFormat::Json => print_json(&outcome),
+                ShowFormat::Table => super::output::out(&render_detach(&outcome)),
+            }
+        }
         HitsCommand::Show(args) => {
             let hit = source.hit(&args.id)?.ok_or_else(|| {
                 Failure::input(anyhow::anyhow!(
@@ -122,6 +137,25 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
                     super::output::out(&text)
                 }
             }
+        }
+    }
+}
+
+fn render_detach(outcome: &DetachOutcome) -> String {
+    match outcome {
+        DetachOutcome::Alone { hit } => {
+            format!("hit {hit} is the only hit of its story: there is nothing to take it out of\n")
+        }
+        DetachOutcome::Detached { hit, from, rest } => {
+            let mut text = format!("hit {hit} left story {from} and is a story of its own\n");
+            if let Some(rest) = rest {
+                text.push_str(&format!(
+                    "it was the story's first hit: the {} other hit(s) are now story {}\n",
+                    rest.members, rest.story
+                ));
+            }
+            text.push_str("no alert is sent for it; `newshound hits show` shows its story\n");
+            text
         }
     }
 }
@@ -277,22 +311,19 @@ fn print_stories(rows: &[crate::views::StoryRow], format: ListFormat) -> CmdResu
 fn render_story_members(hit: &Hit, members: &[Hit]) -> String {
     let story = hit.story.as_deref().unwrap_or(&hit.id);
     let others: Vec<&Hit> = members.iter().filter(|m| m.id != hit.id).collect();
-    let mut s = format!(
-        "
-story:      {story}"
-    );
+    let mut s = format!("\nstory:      {story}");
     if others.is_empty() {
-        s.push_str(
-            " (no other hit)
-",
-        );
-        return s;
+        s.push_str(" (no other hit)\n");
+    } else {
+        s.push_str(&format!(" ({} other hits)\n", others.len()));
     }
-    s.push_str(&format!(
-        " ({} other hits)
-",
-        others.len()
-    ));
+    if let Some(d) = &hit.detached {
+        s.push_str(&format!(
+            "detached:   from story {} on {} (hits detach)\n",
+            d.from,
+            d.at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
     for m in others {
         s.push_str(&format!(
             "  {} {} {} {}\n",

@@ -7,11 +7,12 @@ use std::path::Path;
 
 use super::{Failure, config_failure};
 use crate::api::{
-    ApiClient, ChangedAnswer, ClientError, ResetAnswer, ResetRequest, SelectionRequest,
+    ApiClient, ChangedAnswer, ClientError, DetachRequest, ResetAnswer, ResetRequest,
+    SelectionRequest,
 };
 use crate::config::{Diagnostics, FeedConfig, Settings, load_settings_for_reading};
 use crate::model::Hit;
-use crate::store::{HitQuery, OutboxSelection, Store};
+use crate::store::{DetachOutcome, HitQuery, OutboxSelection, Store};
 use crate::views::{self, FeedStatus, OutboxRow};
 
 pub enum Source {
@@ -78,6 +79,20 @@ impl Source {
             Source::Api(api) => Ok(api.get_optional("/v1/hits", id)?),
             Source::Store(store, _) => store
                 .get_hit(id)
+                .map_err(|e| Failure::input(anyhow::Error::new(e))),
+        }
+    }
+
+    /// Takes a hit out of its story (`None`: no such hit). A running
+    /// service also updates the window it groups new hits in; without one,
+    /// the window is rebuilt from the store when the service starts.
+    pub fn detach_hit(&self, id: &str) -> Result<Option<DetachOutcome>, Failure> {
+        match self {
+            Source::Api(api) => {
+                Ok(api.post_optional("/v1/hits/detach", &DetachRequest { id: id.to_string() })?)
+            }
+            Source::Store(store, _) => store
+                .detach_hit(id, chrono::Utc::now())
                 .map_err(|e| Failure::input(anyhow::Error::new(e))),
         }
     }

@@ -396,6 +396,7 @@ impl Runner {
             started: Instant::now(),
             control: request_tx,
             clock: ctx.clock.clone(),
+            stories: ctx.stories.clone(),
         };
         let (api_stop, api_stopped) = watch::channel(false);
         let mut api_tasks = JoinSet::new();

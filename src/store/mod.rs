@@ -18,7 +18,8 @@
 //! Layout: this file opens the store and owns the errors; [`records`] holds the
 //! byte encodings, `hits.rs` writing and reading single hits, `query.rs` the
 //! time-ordered listing, `seen.rs` the seen set and its retention, `feeds.rs`
-//! the per-feed state, `outbox.rs` the alerts waiting for delivery.
+//! the per-feed state, `outbox.rs` the alerts waiting for delivery,
+//! `stories.rs` an analyst's corrections of the story grouping.
 
 mod feeds;
 mod hits;
@@ -26,6 +27,7 @@ mod outbox;
 mod query;
 mod records;
 mod seen;
+mod stories;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,7 @@ pub use feeds::FeedState;
 pub use hits::{Inserted, MIN_PREFIX_CHARS};
 pub use outbox::{OutboxEntry, OutboxSelection, OutboxState};
 pub use query::HitQuery;
+pub use stories::{DetachOutcome, MovedStory};
 
 /// The on-disk layout this code reads and writes. Bump it (and add a
 /// migration) whenever a tree's key or value encoding changes.

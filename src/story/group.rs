@@ -288,6 +288,24 @@ impl Grouper {
         });
     }
 
+    /// Applies an analyst's correction, as the store applied it (see
+    /// `Store::detach_hit`): the hit `id` leaves the story `from` and is a
+    /// story of its own; when it was that story's first hit, the story's
+    /// other members are now the story `rest`. Later hits then join the
+    /// detached hit's story or the others', by the links they have. A hit no
+    /// longer in the window changes nothing here.
+    pub fn detach(&mut self, id: &str, from: &str, rest: Option<&str>) {
+        for member in &mut self.members {
+            if member.id == id {
+                member.story = id.to_string();
+            } else if member.story == from
+                && let Some(rest) = rest
+            {
+                member.story = rest.to_string();
+            }
+        }
+    }
+
     fn best_link(
         &self,
         item: &StoryItem<'_>,
@@ -659,6 +677,38 @@ mod tests {
         let copy = g.assign(&item("b", "en", 1, "", WIRE));
         assert_eq!(copy.story, "s0");
         assert_eq!(g.len(), 2);
+    }
+
+    #[test]
+    fn a_detached_hit_keeps_its_own_story_and_draws_its_copies() {
+        let other = "Hackers working for a foreign state broke into the network of a Swedish \
+            ministry and stayed there for eight months, the Säpo said on Monday in Stockholm.";
+        let mut g = Grouper::new(GroupSettings::default());
+        g.assign(&item("a", "en", 0, "", WIRE));
+        // Stored as a member of "a" (wrongly, say), then taken out by an analyst.
+        g.restore(&item("b", "en", 1, "", other), "a");
+        assert_eq!(g.assign(&item("c", "en", 2, "", other)).story, "a");
+        g.detach("b", "a", None);
+        // A copy of "b" now joins "b"'s own story, a copy of "a" still "a".
+        assert_eq!(g.assign(&item("d", "en", 3, "", other)).story, "b");
+        assert_eq!(g.assign(&item("e", "en", 4, "", WIRE)).story, "a");
+    }
+
+    #[test]
+    fn detaching_a_first_hit_moves_the_others_to_the_earliest_of_them() {
+        let mut g = Grouper::new(GroupSettings::default());
+        g.assign(&item("a", "en", 0, "", WIRE));
+        g.assign(&item("b", "en", 1, "", WIRE));
+        g.assign(&item("c", "en", 2, "", WIRE));
+        g.detach("a", "a", Some("b"));
+        let stories: Vec<(&str, &str)> = g
+            .members
+            .iter()
+            .map(|m| (m.id.as_str(), m.story.as_str()))
+            .collect();
+        assert_eq!(stories, [("a", "a"), ("b", "b"), ("c", "b")]);
+        // A new copy links to "a" first (the earliest), which is now alone.
+        assert_eq!(g.assign(&item("d", "en", 3, "", WIRE)).story, "a");
     }
 
     #[test]

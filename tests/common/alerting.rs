@@ -68,6 +68,7 @@ pub fn hit(id: &str, title: &str) -> Hit {
         categories: vec![],
         alert_status: newshound::AlertStatus::Pending,
         story: None,
+        detached: None,
     }
 }
 
