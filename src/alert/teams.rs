@@ -42,7 +42,12 @@ impl UrlService for WorkflowTrigger {
             "version": "1.4",
             "body": body,
         });
-        if let Message::One(h) = &out.message
+        let article = match &out.message {
+            Message::One(h) => Some(h.as_ref()),
+            Message::Update(u) => Some(&u.hit),
+            Message::Digest(_) => None,
+        };
+        if let Some(h) = article
             && let Some(u) = safe_url(h.url.as_deref())
         {
             card["actions"] = json!([
@@ -67,6 +72,20 @@ impl UrlService for WorkflowTrigger {
 fn layout(m: &Message) -> Vec<Value> {
     match m {
         Message::One(h) => hit_blocks(h),
+        Message::Update(u) => {
+            // A short follow-up: Workflows cannot reply to or edit a card.
+            let mut blocks = vec![
+                heading(&TeamsMarkdown::text(&m.heading())),
+                text_block(layout::update_details::<TeamsMarkdown>(u).replace('\n', "\n\n")),
+            ];
+            if let Some(first) = &u.first {
+                blocks.push(text_block(format!(
+                    "Follows: {}",
+                    TeamsMarkdown::text(&first.title)
+                )));
+            }
+            blocks
+        }
         Message::Digest(_) => {
             let heading_text = TeamsMarkdown::text(&m.heading());
             let (lines, more) =

@@ -6,6 +6,8 @@
 //! `outbox` (sequence → alert waiting for delivery, or dead),
 //! `duplicates` (duplicate key → the hit id that holds it: an item whose key
 //! is there is that hit again, see `story::duplicate_keys`),
+//! `story_threads` (story ‖ alert → the story's message to that alert, see
+//! `threads.rs`),
 //! `meta` (`schema_version`, `duplicates_indexed`).
 //!
 //! Invariants: every id in `hits` has its `by_time` entry and its `seen` mark
@@ -18,7 +20,8 @@
 //! Layout: this file opens the store and owns the errors; [`records`] holds the
 //! byte encodings, `hits.rs` writing and reading single hits, `query.rs` the
 //! time-ordered listing, `seen.rs` the seen set and its retention, `feeds.rs`
-//! the per-feed state, `outbox.rs` the alerts waiting for delivery.
+//! the per-feed state, `outbox.rs` the alerts waiting for delivery,
+//! `threads.rs` what each alert has sent of each story.
 
 mod feeds;
 mod hits;
@@ -26,6 +29,7 @@ mod outbox;
 mod query;
 mod records;
 mod seen;
+mod threads;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -34,8 +38,9 @@ use serde::Serialize;
 
 pub use feeds::FeedState;
 pub use hits::{Inserted, MIN_PREFIX_CHARS};
-pub use outbox::{OutboxEntry, OutboxSelection, OutboxState};
+pub use outbox::{OutboxEntry, OutboxSelection, OutboxState, StoryRole};
 pub use query::HitQuery;
+pub use threads::{StoryThread, THREAD_MEMBERS_MAX, ThreadMember};
 
 /// The on-disk layout this code reads and writes. Bump it (and add a
 /// migration) whenever a tree's key or value encoding changes.
@@ -115,6 +120,7 @@ pub struct Store {
     feeds: sled::Tree,
     outbox: sled::Tree,
     duplicates: sled::Tree,
+    story_threads: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -139,6 +145,7 @@ impl Store {
             feeds: tree("feeds")?,
             outbox: tree("outbox")?,
             duplicates: tree("duplicates")?,
+            story_threads: tree("story_threads")?,
             meta: tree("meta")?,
             db,
         };
