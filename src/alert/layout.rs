@@ -285,6 +285,7 @@ mod tests {
     fn summary(n: usize, title: &str, snippet: &str) -> HitSummary {
         let mut h = crate::alert::template::sample();
         h.id = format!("h{n}");
+        h.story = Some(h.id.clone());
         h.title = title.into();
         h.url = Some(format!("https://e.example/{n}"));
         h.snippet = snippet.into();
