@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::alerting::{hit, spec};
 use common::receiver::{Received, Receiver, Reply};
 use newshound::alert::discord::Discord;
+use newshound::alert::exec::Exec;
 use newshound::alert::matrix::Matrix;
 use newshound::alert::mattermost::Mattermost;
 use newshound::alert::ntfy::Ntfy;
@@ -43,25 +44,43 @@ fn members() -> [Hit; 2] {
 /// pipeline would, and delivers what is due. Returns the store and what
 /// the receiver got.
 async fn deliver_story(target: Target, r: &Receiver) -> (Arc<Store>, Vec<Received>) {
+    let store = deliver(target, &members(), None).await;
+    (store, r.received())
+}
+
+/// Stores `hits` in order for an `update` alert to `target` (with
+/// `rate_limit`), with the entries the router gives each, and delivers
+/// what is due.
+async fn deliver(target: Target, hits: &[Hit], rate_limit: Option<u32>) -> Arc<Store> {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("store"), 8 << 20).unwrap());
     let mut spec = spec("story", target);
     spec.story = StoryAlerts::Update;
+    spec.rate_limit = rate_limit;
     spec.delivery.retry_min = Duration::from_millis(50);
     spec.delivery.retry_max = Duration::from_millis(200);
     let router = Router::new(std::slice::from_ref(&spec));
-    for h in members() {
-        let entries = router.entries(&h, &*store, chrono::Utc::now()).unwrap();
+    for h in hits {
+        let entries = router.entries(h, &*store, chrono::Utc::now()).unwrap();
         assert_eq!(entries.len(), 1);
-        store.insert_hit(&h, &entries).unwrap();
+        store.insert_hit(h, &entries).unwrap();
     }
-    let roles: Vec<StoryRole> = store.outbox().unwrap().iter().map(|e| e.role).collect();
-    assert_eq!(roles, [StoryRole::First, StoryRole::FollowUp]);
+    let first_in_story: Vec<bool> = hits
+        .iter()
+        .map(|h| h.story.as_deref() == Some(h.id.as_str()))
+        .collect();
+    let roles: Vec<bool> = store
+        .outbox()
+        .unwrap()
+        .iter()
+        .map(|e| e.role == StoryRole::First)
+        .collect();
+    assert_eq!(roles, first_in_story);
     let dispatcher = Dispatcher::new(store.clone(), &[spec], newshound::clock::system()).unwrap();
     dispatcher.drain(WAIT).await;
     // The directory must outlive the store: leak it for the test's life.
     std::mem::forget(dir);
-    (store, r.received())
+    store
 }
 
 fn follow_up_id() -> String {
@@ -308,4 +327,55 @@ async fn a_follow_up_waits_for_its_first_message_to_be_delivered() {
         assert!(q.json().get("reply_parameters").is_none());
     }
     assert_eq!(got[3].json()["reply_parameters"]["message_id"], 77);
+}
+
+/// Over the rate limit, a story's first hit and its follow-ups fold into
+/// one digest with another story: one line per story, counted as stories.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_digest_lists_a_story_and_its_follow_ups_as_one_line() {
+    let r = Receiver::start().await;
+    let [first, later] = members();
+    let mut third = hit("member03", "Elbchip case: the indictment");
+    third.story = Some(STORY.into());
+    third.feed = "Outlet".into();
+    let mut other = hit("other001", "Another case entirely");
+    other.story = Some("other001".into());
+    let target = Target::Mattermost(Mattermost::new(Secret::new(r.url("/hook"))));
+    let store = deliver(target, &[first, later, third, other], Some(1)).await;
+    let got = r.received();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let text = got[0].json()["text"].as_str().unwrap().to_string();
+    assert!(text.starts_with("**2 stories, 4 items**"), "{text}");
+    assert!(
+        text.contains("— 3 items from 3 sources (Wire, Gazeta, Outlet) · en, pl · 6.5"),
+        "{text}"
+    );
+    assert_eq!(text.matches("\n- ").count(), 2, "{text}");
+    assert!(store.outbox().unwrap().is_empty());
+    // A digest is no one story's message: nothing will reply to it.
+    let thread = store.story_thread(STORY, "story").unwrap().unwrap();
+    assert_eq!((thread.items, thread.message_ref), (3, None));
+}
+
+/// A command gets the update event and the story's id in its environment,
+/// and the webhook's JSON on its standard input.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_follow_up_is_an_update_event_with_the_story_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events");
+    let script = format!(
+        "printf '%s %s\\n' \"$NEWSHOUND_EVENT\" \"$NEWSHOUND_STORY_ID\" >> {log:?}; cat >> {log:?}; echo >> {log:?}"
+    );
+    let target = Target::Exec(Exec {
+        command: vec!["/bin/sh".into(), "-c".into(), script],
+    });
+    deliver(target, &members(), None).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(lines[0], format!("hit {STORY}"));
+    assert_eq!(lines[2], format!("update {STORY}"));
+    let update: serde_json::Value = serde_json::from_str(lines[3]).unwrap();
+    assert_eq!(update["event"], "update");
+    assert_eq!(update["story"]["items"], 2);
 }

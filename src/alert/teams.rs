@@ -73,10 +73,12 @@ fn layout(m: &Message) -> Vec<Value> {
     match m {
         Message::One(h) => hit_blocks(h),
         Message::Update(u) => {
-            // A short follow-up: Workflows cannot reply to or edit a card.
+            // A short card of its own: Workflows can neither reply to nor edit a card.
+            let title = layout::link::<TeamsMarkdown>(u.hit.url.as_deref(), &u.hit.title);
             let mut blocks = vec![
-                heading(&TeamsMarkdown::text(&m.heading())),
-                text_block(layout::update_details::<TeamsMarkdown>(u).replace('\n', "\n\n")),
+                heading(&format!("Story update: {title}")),
+                text_block(u.tally()),
+                text_block(u.hit.facts(TeamsMarkdown::text)),
             ];
             if let Some(first) = &u.first {
                 blocks.push(text_block(format!(
