@@ -413,6 +413,7 @@ async fn webhook_without_a_secret_is_not_signed_and_a_digest_carries_all_hits() 
     assert_eq!(body["event"], "digest");
     assert!(body.get("hit").is_none(), "{body}");
     assert_eq!(body["hits"], serde_json::to_value(&hits).unwrap());
+    assert_eq!(body["stories"], 20, "twenty hits of twenty stories");
 }
 
 #[tokio::test]

@@ -12,7 +12,9 @@
 //! }
 //! ```
 //!
-//! A `digest` carries `"hits": [{ … }, …]` instead of `"hit"`. An `update`
+//! A `digest` carries `"hits": [{ … }, …]` instead of `"hit"`, and
+//! `"stories"`, how many stories they tell (hits of one story share their
+//! `"story"`). An `update`
 //! (`story = "update"`: a later member of a story already alerted on)
 //! carries the new member as `"hit"` and the story so far as `"story":
 //! {"id", "items", "sources", "languages", "first_delivery_id"}`, where
@@ -112,6 +114,9 @@ struct Body<'a> {
     hit: Option<Option<&'a Hit>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hits: Option<&'a [Hit]>,
+    /// How many stories a digest's hits tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stories: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     story: Option<StoryBody<'a>>,
 }
@@ -149,6 +154,7 @@ pub(super) fn body(ctx: &SendContext<'_>, out: &Outgoing) -> Result<Vec<u8>, Sen
         sent_at: ctx.now.to_rfc3339_opts(SecondsFormat::Millis, true),
         hit,
         hits,
+        stories: hits.map(|_| out.message.stories().len()),
         story,
     };
     serde_json::to_vec(&body).map_err(|e| SendError::Permanent {
