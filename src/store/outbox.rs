@@ -311,3 +311,20 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_written_before_stories_reads_as_a_first_message_of_no_story() {
+        let old = r#"{"delivery_id":"d","alert":"a","hit_id":"h","created":"2026-01-01T00:00:00Z",
+            "state":"pending","attempts":0,"next_attempt":"2026-01-01T00:00:00Z"}"#;
+        let entry: OutboxEntry = serde_json::from_str(old).unwrap();
+        assert_eq!((entry.story, entry.role), (None, StoryRole::First));
+        // And a first message writes no more than it did.
+        let json =
+            serde_json::to_string(&OutboxEntry::new("d".into(), "a", "h", Utc::now())).unwrap();
+        assert!(!json.contains("story") && !json.contains("role"), "{json}");
+    }
+}

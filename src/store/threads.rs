@@ -179,3 +179,69 @@ impl Store {
         Ok(old.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OutboxEntry;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store"), 1 << 20).unwrap();
+        (dir, store)
+    }
+
+    fn thread(story: &str, alert: &str) -> StoryThread {
+        StoryThread {
+            story: story.into(),
+            alert: alert.into(),
+            first_delivery: "d1".into(),
+            first_hit: story.into(),
+            message_ref: Some("$e".into()),
+            members: vec![],
+            items: 1,
+            updated: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_story_is_opened_by_a_waiting_first_message_or_a_delivered_one() {
+        let (_dir, store) = store();
+        let now = Utc::now();
+        let hit = crate::alert::template::sample_hit();
+        let first =
+            OutboxEntry::new("d1".into(), "a", &hit.id, now).in_story("s", StoryRole::First);
+        let follow =
+            OutboxEntry::new("d2".into(), "b", &hit.id, now).in_story("s", StoryRole::FollowUp);
+        assert!(store.insert_hit(&hit, &[first, follow]).unwrap());
+        assert!(store.story_opened("s", "a").unwrap());
+        // A follow-up opens nothing; another story or alert is not opened.
+        assert!(!store.story_opened("s", "b").unwrap());
+        assert!(!store.story_opened("t", "a").unwrap());
+
+        // Delivered: the entry leaves and the thread arrives, in one step.
+        let seq = store.outbox().unwrap()[0].seq;
+        store.complete_outbox(&[seq], &[thread("s", "a")]).unwrap();
+        assert_eq!(store.outbox().unwrap().len(), 1);
+        assert!(store.story_opened("s", "a").unwrap());
+        let got = store.story_thread("s", "a").unwrap().unwrap();
+        assert_eq!(got.message_ref.as_deref(), Some("$e"));
+        assert!(store.story_thread("s", "b").unwrap().is_none());
+    }
+
+    #[test]
+    fn quiet_threads_are_pruned() {
+        let (_dir, store) = store();
+        let mut old = thread("old", "a");
+        old.updated = Utc::now() - chrono::Duration::days(40);
+        store
+            .complete_outbox(&[], &[old, thread("new", "a")])
+            .unwrap();
+        let removed = store
+            .prune_story_threads(Utc::now() - chrono::Duration::days(30))
+            .unwrap();
+        assert_eq!(removed, 1);
+        assert!(store.story_thread("old", "a").unwrap().is_none());
+        assert!(store.story_thread("new", "a").unwrap().is_some());
+    }
+}
