@@ -11,14 +11,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 
 use crate::alert::Router;
-use crate::alert::route::delivery_id;
 use crate::classify::Classifier;
 use crate::clock::SharedClock;
 use crate::config::{FeedConfig, PollSettings};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, HostLimits, Validators, schedule};
 use crate::model::Hit;
 use crate::parse::{FeedSource, ParseError, parse_feed};
-use crate::store::{Inserted, OutboxEntry, Store, StoreError};
+use crate::store::{Inserted, Store, StoreError};
 use crate::story;
 use crate::story::group::{Grouper, Reason, StoryItem};
 
@@ -139,18 +138,7 @@ pub fn ingest(
                     topic_terms: &found,
                 });
                 hit.story = Some(decision.assignment.story.clone());
-                let alerts: Vec<OutboxEntry> = router
-                    .route(&hit)
-                    .into_iter()
-                    .map(|alert| {
-                        OutboxEntry::new(
-                            delivery_id(&hit.id, alert),
-                            alert,
-                            &hit.id,
-                            source.fetched,
-                        )
-                    })
-                    .collect();
+                let alerts = router.entries(&hit, store, source.fetched)?;
                 let keys = story::duplicate_keys(
                     &item.feed_url,
                     item.url.as_deref(),

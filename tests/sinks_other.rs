@@ -46,7 +46,7 @@ async fn telegram_posts_html_with_feed_text_escaped() {
         .send(&one("d1", hit("h1", HOSTILE_TITLE)))
         .await
         .expect("sent");
-    assert!(accepted.0.contains("200"), "{accepted:?}");
+    assert!(accepted.answer.contains("200"), "{accepted:?}");
 
     let got = r.received();
     assert_eq!(got.len(), 1);
@@ -256,7 +256,7 @@ async fn ntfy_posts_plain_text_with_title_tags_click_priority_and_token() {
         .send(&one("d1", hit("h1", "Chip maker accused of spying")))
         .await
         .expect("sent");
-    assert!(accepted.0.contains("200"), "{accepted:?}");
+    assert!(accepted.answer.contains("200"), "{accepted:?}");
 
     let req = &r.received()[0];
     assert_eq!(req.method, "POST");
@@ -413,6 +413,7 @@ async fn webhook_without_a_secret_is_not_signed_and_a_digest_carries_all_hits() 
     assert_eq!(body["event"], "digest");
     assert!(body.get("hit").is_none(), "{body}");
     assert_eq!(body["hits"], serde_json::to_value(&hits).unwrap());
+    assert_eq!(body["stories"], 20, "twenty hits of twenty stories");
 }
 
 #[tokio::test]
@@ -467,7 +468,7 @@ async fn exec_gives_the_command_the_json_and_the_environment() {
     let s = sink(spec("cmd", exec(RECORD, dir.path())));
     let h = hit("h1", HOSTILE_TITLE);
     let accepted = s.send(&one("d1", h.clone())).await.expect("ran");
-    assert_eq!(accepted.0, "exit 0");
+    assert_eq!(accepted.answer, "exit 0");
 
     let stdin: serde_json::Value =
         serde_json::from_str(&recorded(dir.path(), "stdin.json")).unwrap();
@@ -663,7 +664,7 @@ async fn exec_of_a_command_that_ignores_its_input_still_succeeds() {
     for script in ["exit 0", "sleep 0.2; touch \"$1/done\""] {
         let s = sink(spec("cmd", exec(script, dir.path())));
         let accepted = s.send(&digest("g1", many.clone())).await.expect("ran");
-        assert_eq!(accepted.0, "exit 0");
+        assert_eq!(accepted.answer, "exit 0");
     }
     assert!(dir.path().join("done").exists());
 }
@@ -677,7 +678,7 @@ async fn exec_does_not_wait_for_a_background_process_holding_its_output() {
     ));
     let started = Instant::now();
     let accepted = s.send(&one("d1", hit("h1", "t"))).await.expect("ran");
-    assert_eq!(accepted.0, "exit 0");
+    assert_eq!(accepted.answer, "exit 0");
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",

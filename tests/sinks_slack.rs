@@ -23,7 +23,7 @@ async fn posts_mrkdwn_text_with_feed_text_escaped() {
         .send(&one("d1", hit("h1", HOSTILE_TITLE)))
         .await
         .expect("sent");
-    assert!(accepted.0.contains("200"), "{accepted:?}");
+    assert!(accepted.answer.contains("200"), "{accepted:?}");
 
     let got = r.received();
     assert_eq!(got.len(), 1);

@@ -1,13 +1,22 @@
 //! Discord webhooks: `POST ?wait=true` JSON with one embed, no pings
 //! (`allowed_mentions` parses nothing), and a template's text in `content`.
-//! Discord answers `200` with the message; `429` carries `retry_after`.
+//! Discord answers `200` with the message (its `id` is kept); `429`
+//! carries `retry_after`.
+//!
+//! A story's follow-up (`story = "update"`) edits the first message
+//! (`PATCH …/messages/{id}`): webhooks cannot reply, and an edit keeps one
+//! message per story in the channel. The edit sends the first hit's embed
+//! again with a second embed of the story so far (a template's `content` is
+//! left as it was); it is the same request on every retry, and each edit
+//! holds everything the earlier ones did. When the first message is gone
+//! (`404`), or has no id, the follow-up is a message of its own.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::layout::{self, Budget, fit};
 use super::markup::{Markdown, Markup, safe_url, truncate};
-use super::message::{HitSummary, Message};
+use super::message::{HitSummary, Message, StoryUpdate};
 use super::kind::{UrlOnly, UrlService};
 use super::{Outgoing, SendContext, SendError, Secret};
 
@@ -50,11 +59,64 @@ impl UrlService for Webhook {
     }
 
     fn endpoint(url: &Secret) -> Result<url::Url, SendError> {
-        with_wait(url.expose()).ok_or_else(|| SendError::Permanent {
-            // The URL is not quoted: it holds the webhook's token.
-            reason: "the webhook URL is not a valid URL".into(),
-        })
+        with_wait(url.expose()).ok_or_else(invalid_url)
     }
+
+    fn requests(
+        ctx: &SendContext<'_>,
+        url: &Secret,
+        out: &Outgoing,
+    ) -> Result<Vec<reqwest::RequestBuilder>, SendError> {
+        let post = ctx
+            .client
+            .post(Self::endpoint(url)?)
+            .json(&Self::payload(ctx, out));
+        let Message::Update(u) = &out.message else {
+            return Ok(vec![post]);
+        };
+        let (Some(id), Some(first)) = (&u.reply_to, &u.first) else {
+            return Ok(vec![post]);
+        };
+        let edit_url = message_url(url.expose(), id).ok_or_else(invalid_url)?;
+        let edit = json!({
+            "embeds": [hit_embed(first, EMBED_CHARS - STORY_EMBED_CHARS), story_embed(u)],
+            "allowed_mentions": {"parse": []},
+        });
+        Ok(vec![ctx.client.patch(edit_url).json(&edit), post])
+    }
+
+    fn message_ref(body: &str) -> Option<String> {
+        let v: Value = serde_json::from_str(body).ok()?;
+        v.get("id")?.as_str().map(str::to_string)
+    }
+}
+
+fn invalid_url() -> SendError {
+    SendError::Permanent {
+        // The URL is not quoted: it holds the webhook's token.
+        reason: "the webhook URL is not a valid URL".into(),
+    }
+}
+
+/// `…/webhooks/{id}/{token}/messages/{message}`, keeping `thread_id` (a
+/// message in a thread is edited through it) and dropping `wait`.
+fn message_url(url: &str, message: &str) -> Option<url::Url> {
+    let mut u = url::Url::parse(url).ok()?;
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| k == "thread_id")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.path_segments_mut()
+        .ok()?
+        .pop_if_empty()
+        .push("messages")
+        .push(message);
+    u.set_query(None);
+    if !kept.is_empty() {
+        u.query_pairs_mut().extend_pairs(kept);
+    }
+    Some(u)
 }
 
 /// The webhook URL with `wait=true`: without it Discord answers `204` before
@@ -74,15 +136,62 @@ fn with_wait(url: &str) -> Option<url::Url> {
     Some(u)
 }
 
+/// What the story embed of an edit may take of [`EMBED_CHARS`].
+const STORY_EMBED_CHARS: usize = 1200;
+
 /// The built-in layout: one embed.
 fn embed(m: &Message) -> Value {
     match m {
-        Message::One(h) => hit_embed(h),
+        Message::One(h) => hit_embed(h, EMBED_CHARS),
+        Message::Update(u) => update_embed(u),
         Message::Digest(_) => digest_embed(m),
     }
 }
 
-fn hit_embed(h: &HitSummary) -> Value {
+/// The story so far, under the first message's embed in an edit: the
+/// tally and the newest member.
+fn story_embed(u: &StoryUpdate) -> Value {
+    let tally = layout::update_details::<Markdown>(u);
+    let latest = |title: String| format!("{} {title}\n{tally}", Markdown::bold("Latest:"));
+    let mut description = latest(layout::link::<Markdown>(u.hit.url.as_deref(), &u.hit.title));
+    if description.chars().count() > STORY_EMBED_CHARS - 100 {
+        // Only a monstrous URL gets here: the title without its link.
+        description = latest(Markdown::text(&u.hit.title));
+    }
+    json!({
+        "title": "Story so far",
+        "description": truncate(&description, STORY_EMBED_CHARS - 100),
+        "footer": {"text": FOOTER},
+        "timestamp": timestamp(u.hit.published),
+    })
+}
+
+/// A follow-up that is a message of its own: the new member, the tally
+/// and the story it follows.
+fn update_embed(u: &StoryUpdate) -> Value {
+    const LABEL: &str = "Story update: ";
+    let title = format!(
+        "{LABEL}{}",
+        fit::<Markdown>(&u.hit.title, Budget::chars(TITLE_CHARS - LABEL.len()))
+    );
+    let mut description = layout::update_details::<Markdown>(u);
+    if let Some(first) = &u.first {
+        description.push_str(&format!("\nFollows: {}", fit::<Markdown>(&first.title, Budget::chars(300))));
+    }
+    let mut e = json!({
+        "title": title,
+        "description": truncate(&description, DESCRIPTION_CHARS),
+        "footer": {"text": FOOTER},
+        "timestamp": timestamp(u.hit.published),
+    });
+    if let Some(link) = safe_url(u.hit.url.as_deref()) {
+        e["url"] = json!(link);
+    }
+    e
+}
+
+/// One hit's embed, all of it within `total` characters.
+fn hit_embed(h: &HitSummary, total: usize) -> Value {
     // Discord renders a subset of markdown in embed titles, so the title is
     // escaped like the rest rather than sent as plain text.
     let title = fit::<Markdown>(&h.title, Budget::chars(TITLE_CHARS));
@@ -98,7 +207,7 @@ fn hit_embed(h: &HitSummary) -> Value {
             .iter()
             .map(|(name, value)| chars(name) + chars(value))
             .sum::<usize>();
-    let description = describe(h, DESCRIPTION_CHARS.min(EMBED_CHARS.saturating_sub(used)));
+    let description = describe(h, DESCRIPTION_CHARS.min(total.saturating_sub(used)));
 
     let mut e = json!({
         "title": title,
@@ -169,5 +278,17 @@ mod tests {
             .expect("parses");
         assert_eq!(u.query(), Some("thread_id=9&wait=true"));
         assert!(with_wait("not a url").is_none());
+    }
+
+    #[test]
+    fn an_edit_goes_to_the_message_below_the_webhook_and_keeps_its_thread() {
+        let u = message_url("https://discord.com/api/webhooks/1/tok?thread_id=9&wait=true", "77")
+            .expect("parses");
+        assert_eq!(
+            u.as_str(),
+            "https://discord.com/api/webhooks/1/tok/messages/77?thread_id=9"
+        );
+        let u = message_url("https://discord.com/api/webhooks/1/tok/", "77").expect("parses");
+        assert_eq!(u.as_str(), "https://discord.com/api/webhooks/1/tok/messages/77");
     }
 }

@@ -9,7 +9,7 @@
 //! Which entries go next, when, and how long a failure waits are decided
 //! in [`super::plan`], which does no I/O.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,18 +20,24 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use super::AlertSpec;
+use super::followup;
 use super::message::{HitSummary, Message};
 use super::plan::{Next, Pace, Plan, Setback, plan, setback, tried};
 use super::route::digest_id;
 use super::{Event, Outgoing, SendError, Sink};
 use crate::clock::SharedClock;
 use crate::model::Hit;
-use crate::store::{OutboxEntry, OutboxState, Store, StoreError};
+use crate::store::{OutboxEntry, OutboxState, Store, StoreError, StoryThread};
 
 /// How long a worker sleeps when nothing is pending and nobody wakes it:
 /// a safety net for entries written without a wake-up (another process's
 /// `alerts retry`).
 const IDLE_RECHECK: Duration = Duration::from_secs(30);
+
+/// A story thread untouched this long is forgotten: no hit joins a story
+/// that has been quiet for far longer than the story window (72 hours by
+/// default), so none would follow up on it.
+const THREAD_KEEP: chrono::Duration = chrono::Duration::days(30);
 
 /// Counts per alert since start, for logs and metrics.
 #[derive(Debug, Default)]
@@ -111,6 +117,7 @@ impl Dispatcher {
             clock,
         };
         dispatcher.warn_about_orphans();
+        dispatcher.prune_threads();
         Ok(dispatcher)
     }
 
@@ -202,6 +209,19 @@ impl Dispatcher {
             });
         }
         tasks
+    }
+
+    /// Forgets the story threads older than [`THREAD_KEEP`] (at start: a
+    /// service restarts often enough, and the threads are small).
+    fn prune_threads(&self) {
+        match self
+            .store
+            .prune_story_threads(self.clock.now() - THREAD_KEEP)
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!("forgot {n} story threads quiet for over 30 days"),
+            Err(e) => tracing::warn!("cannot prune old story threads: {e}"),
+        }
     }
 
     fn warn_about_orphans(&self) {
@@ -301,13 +321,20 @@ impl Job {
         if batch.is_empty() {
             return Ok(());
         }
-        let out = outgoing(&batch, hits);
+        let stories = self.load_stories(&batch).await?;
+        let out = outgoing(&batch, hits, &stories);
         let name = self.sink.name().to_string();
         match self.sink.send(&out).await {
             Ok(accepted) => {
+                // A digest is no one story's message: nothing replies to it.
+                let message_ref = match out.event {
+                    Event::Digest => None,
+                    _ => accepted.message_ref.clone(),
+                };
+                let threads = threads_after(&batch, &out.hits, stories, message_ref, now);
                 let seqs: Vec<u64> = batch.iter().map(|e| e.seq).collect();
                 let store = self.store.clone();
-                blocking(move || store.remove_outbox(&seqs)).await?;
+                blocking(move || store.complete_outbox(&seqs, &threads)).await?;
                 self.counters
                     .sent
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -317,7 +344,7 @@ impl Job {
                     delivery = %out.delivery_id,
                     hits = batch.len(),
                     "alert delivered ({})",
-                    accepted.0
+                    accepted.answer
                 );
             }
             Err(SendError::Permanent { reason }) => {
@@ -359,6 +386,44 @@ impl Job {
             }
         }
         Ok(())
+    }
+
+    /// For each story of `batch`: its thread for this alert, and its first
+    /// hit (what a follow-up shows, and counts when there is no thread).
+    async fn load_stories(&self, batch: &[OutboxEntry]) -> Result<Stories, StoreError> {
+        let mut wanted: Vec<String> = batch.iter().filter_map(|e| e.story.clone()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(Stories::new());
+        }
+        let store = self.store.clone();
+        let alert = self.sink.name().to_string();
+        blocking(move || {
+            let mut out = Stories::new();
+            for story in wanted {
+                let thread = store.story_thread(&story, &alert)?;
+                let first_id = thread
+                    .as_ref()
+                    .map_or(story.as_str(), |t| t.first_hit.as_str());
+                let first = store.hit(first_id)?;
+                let story_first = if first_id == story {
+                    first.clone()
+                } else {
+                    store.hit(&story)?
+                };
+                out.insert(
+                    story,
+                    StoryState {
+                        thread,
+                        first,
+                        story_first,
+                    },
+                );
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// The hits of `batch`; an entry whose hit is gone is buried (it can never be sent).
@@ -414,9 +479,40 @@ impl Job {
     }
 }
 
-/// The message for a batch: one hit, or a digest of several.
-fn outgoing(batch: &[OutboxEntry], hits: Vec<Hit>) -> Outgoing {
+/// What the worker knows of one story while it sends.
+struct StoryState {
+    /// The story's thread for this alert, when its first message (or a
+    /// follow-up in its place) was delivered.
+    thread: Option<StoryThread>,
+    /// The hit of the thread's first message (the story's first hit when
+    /// there is no thread), when still stored.
+    first: Option<Hit>,
+    /// The story's own first hit, when still stored.
+    story_first: Option<Hit>,
+}
+
+type Stories = HashMap<String, StoryState>;
+
+/// The message for a batch: one hit, a follow-up on its story's message,
+/// or a digest of several.
+fn outgoing(batch: &[OutboxEntry], hits: Vec<Hit>, stories: &Stories) -> Outgoing {
     match (batch, hits.as_slice()) {
+        ([entry], [hit]) if entry.digest.is_none() && entry.is_follow_up() => {
+            let story = entry.story.as_deref().unwrap_or(&hit.id);
+            let known = stories.get(story);
+            let update = followup::update(
+                story,
+                hit,
+                known.and_then(|s| s.thread.as_ref()),
+                known.and_then(|s| s.first.as_ref()),
+            );
+            Outgoing {
+                delivery_id: entry.delivery_id.clone(),
+                event: Event::Update,
+                message: Message::Update(Box::new(update)),
+                hits,
+            }
+        }
         ([entry], [hit]) if entry.digest.is_none() => Outgoing {
             delivery_id: entry.delivery_id.clone(),
             event: Event::Hit,
@@ -440,6 +536,43 @@ fn outgoing(batch: &[OutboxEntry], hits: Vec<Hit>) -> Outgoing {
             hits,
         },
     }
+}
+
+/// The threads a delivered batch starts or extends, one per story.
+fn threads_after(
+    batch: &[OutboxEntry],
+    hits: &[Hit],
+    mut stories: Stories,
+    message_ref: Option<String>,
+    now: DateTime<Utc>,
+) -> Vec<StoryThread> {
+    let mut touched: Vec<String> = Vec::new();
+    for (entry, hit) in batch.iter().zip(hits) {
+        let Some(story) = entry.story.as_deref() else {
+            continue;
+        };
+        let state = stories.entry(story.to_string()).or_insert(StoryState {
+            thread: None,
+            first: None,
+            story_first: None,
+        });
+        state.thread = Some(followup::record(
+            state.thread.take(),
+            entry,
+            story,
+            hit,
+            state.story_first.as_ref(),
+            message_ref.clone(),
+            now,
+        ));
+        if !touched.iter().any(|s| s == story) {
+            touched.push(story.to_string());
+        }
+    }
+    touched
+        .iter()
+        .filter_map(|s| stories.remove(s).and_then(|st| st.thread))
+        .collect()
 }
 
 fn round_secs(d: Duration) -> Duration {

@@ -4,7 +4,7 @@
 //!
 //! | variable                | value                                            |
 //! |-------------------------|--------------------------------------------------|
-//! | `NEWSHOUND_EVENT`       | `hit`, `digest` or `test`                        |
+//! | `NEWSHOUND_EVENT`       | `hit`, `update`, `digest` or `test`              |
 //! | `NEWSHOUND_DELIVERY_ID` | the same on every retry                          |
 //! | `NEWSHOUND_ALERT`       | the `[[alert]]` name                             |
 //! | `NEWSHOUND_HIT_ID`      | the (first) hit's id                             |
@@ -16,6 +16,7 @@
 //! | `NEWSHOUND_SCORE`       | its score                                        |
 //! | `NEWSHOUND_TEXT`        | the message as plain text (template or built-in) |
 //! | `NEWSHOUND_COUNT`       | how many hits the delivery carries               |
+//! | `NEWSHOUND_STORY_ID`    | its story's id (empty for hits without one)      |
 //!
 //! The values are raw feed text (only `NEWSHOUND_TEXT` has its mentions
 //! defused): a command that passes them on must escape them for where they go.
@@ -191,7 +192,7 @@ async fn run(
 
 fn judge(status: ExitStatus, err: &Tail, out: &Tail) -> Result<Accepted, SendError> {
     let what = match (status.code(), status.signal()) {
-        (Some(0), _) => return Ok(Accepted("exit 0".into())),
+        (Some(0), _) => return Ok(Accepted::new("exit 0")),
         (Some(code), _) => format!("exit {code}"),
         (None, Some(signal)) => format!("killed by signal {signal}"),
         (None, None) => format!("ended with {status}"),
@@ -306,6 +307,9 @@ fn environment(ctx: &SendContext<'_>, out: &Outgoing) -> Vec<(&'static str, Stri
             ctx.text::<Plain>(out, |m| layout::message::<Plain>(m, Budget::UNLIMITED)),
         ),
         ("NEWSHOUND_COUNT", out.message.hits().len().to_string()),
+        // The story the (first) hit belongs to: the key a command that
+        // threads follow-ups (`NEWSHOUND_EVENT=update`) groups by.
+        ("NEWSHOUND_STORY_ID", field(|h| h.story.clone().unwrap_or_default())),
     ]
 }
 

@@ -51,7 +51,7 @@ pub(crate) async fn send(
 pub(crate) fn judge(answer: Answer) -> Result<Accepted, SendError> {
     let status = answer.status;
     if status.is_success() {
-        return Ok(Accepted(format!("HTTP {status}")));
+        return Ok(Accepted::new(format!("HTTP {status}")));
     }
     let mut reason = format!("HTTP {status}");
     let excerpt = excerpt(&answer.body);

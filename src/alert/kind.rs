@@ -96,6 +96,26 @@ pub(crate) trait UrlService {
             reason: "the webhook URL is not a valid URL".into(),
         })
     }
+
+    /// The requests that deliver one message, tried in order while the
+    /// service answers `404` (the message an edit was for is gone): a
+    /// `POST` of [`Self::payload`] to [`Self::endpoint`], unless the
+    /// service does more (Discord edits a story's first message).
+    fn requests(
+        ctx: &SendContext<'_>,
+        url: &Secret,
+        out: &Outgoing,
+    ) -> Result<Vec<reqwest::RequestBuilder>, SendError> {
+        let endpoint = Self::endpoint(url)?;
+        Ok(vec![
+            ctx.client.post(endpoint).json(&Self::payload(ctx, out)),
+        ])
+    }
+
+    /// The service's id of the message it posted, read from its answer.
+    fn message_ref(_body: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The settings of a kind whose only setting is its webhook URL (`url` or
@@ -147,9 +167,18 @@ impl<S: UrlService> Kind for UrlOnly<S> {
     }
 
     async fn send(&self, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Accepted, SendError> {
-        let endpoint = S::endpoint(&self.url)?;
-        let body = S::payload(ctx, out);
-        http::deliver(ctx.client.post(endpoint).json(&body), ctx).await
+        let mut requests = S::requests(ctx, &self.url, out)?.into_iter().peekable();
+        while let Some(request) = requests.next() {
+            let answer = http::send(request, ctx).await?;
+            if answer.status == reqwest::StatusCode::NOT_FOUND && requests.peek().is_some() {
+                continue;
+            }
+            let message_ref = S::message_ref(&answer.body);
+            return http::judge(answer).map(|a| a.with_ref(message_ref));
+        }
+        Err(SendError::Permanent {
+            reason: "no request to send".into(),
+        })
     }
 }
 

@@ -6,17 +6,25 @@
 //! quoted. When that is too long the snippet is cut first, then the title
 //! loses its link.
 //!
-//! A digest: its heading ("12 new hits"), bold; the line [`DIGEST_NOTE`];
-//! one line per hit (linked title — feed · language · score), at most
-//! [`super::message::DIGEST_LISTED`]; and "…and N more" for the rest. A hit
-//! whose line does not fit is counted with the rest, so that no cut ever
-//! splits a link.
+//! A follow-up on a story's message (`story = "update"`): "Story update:"
+//! and the new member's linked title, bold; what the story holds now ("+2
+//! sources, 4 items · languages en, pl"); the new member's facts line; and,
+//! when it is not a reply (the service has no message to reply to), the
+//! title of the story's first message.
+//!
+//! A digest: its heading ("12 new hits", or "3 stories, 7 items" when some
+//! share a story), bold; the line [`DIGEST_NOTE`]; one line per story
+//! (linked title of its first hit here — feed · language · score, and for a
+//! story of several hits, how many from which feeds in which languages), at
+//! most [`super::message::DIGEST_LISTED`]; and "…and N more" for the rest.
+//! A story whose line does not fit is counted with the rest, so that no cut
+//! ever splits a link.
 //!
 //! Feed text is cut before it is escaped, never after: an escape or an
 //! entity is never cut in half.
 
 use super::markup::{Markup, safe_url, truncate};
-use super::message::{HitSummary, Message};
+use super::message::{HitSummary, Message, StoryGroup, StoryUpdate};
 
 /// Says why several hits arrive as one message.
 pub const DIGEST_NOTE: &str = "(rate limit reached; folded into one message)";
@@ -74,8 +82,44 @@ impl Budget {
 pub fn message<M: Markup>(m: &Message, budget: Budget) -> String {
     match m {
         Message::One(h) => hit::<M>(h, budget),
+        Message::Update(u) => update::<M>(u, budget),
         Message::Digest(_) => digest::<M>(m, budget),
     }
+}
+
+/// A follow-up on a story's message: heading, tally, facts, and what it
+/// follows when it is not a reply.
+pub fn update<M: Markup>(u: &StoryUpdate, budget: Budget) -> String {
+    let head = |title: String| {
+        let mut text = format!(
+            "{}{}{}",
+            // Our own words: nothing in them for a markup to read.
+            M::bold(&format!("Story update: {title}")),
+            M::BREAK,
+            update_details::<M>(u)
+        );
+        if let (None, Some(first)) = (&u.reply_to, &u.first) {
+            text.push_str(M::BREAK);
+            text.push_str("Follows: ");
+            text.push_str(&M::text(&first.title));
+        }
+        text
+    };
+    let text = head(link::<M>(u.hit.url.as_deref(), &u.hit.title));
+    if budget.of(&text) <= budget.max {
+        return text;
+    }
+    // Only a monstrous URL gets here: the title alone still says it.
+    head(M::text(&u.hit.title))
+}
+
+/// What a follow-up says under its heading: the story's tally and the new
+/// member's facts line.
+pub fn update_details<M: Markup>(u: &StoryUpdate) -> String {
+    // The tally holds counts and language codes only (the detector's,
+    // never a feed's), so it goes unescaped: escaping would show Markdown's
+    // backslashes in `\+1`.
+    format!("{}{}{}", u.tally(), M::BREAK, u.hit.facts(M::text))
 }
 
 /// One hit: title, facts, matched words, snippet.
@@ -177,20 +221,14 @@ pub fn digest_body<M: Markup>(m: &Message, budget: Budget) -> String {
 
 /// The lines of a digest that fit in `budget` (each measured as
 /// [`Markup::item`] writes it, with room kept for the "…and N more" line),
-/// and that line when some hits are only counted.
+/// and that line when some stories are only counted.
 pub fn digest_lines<M: Markup>(m: &Message, budget: Budget) -> (Vec<String>, Option<String>) {
     let (listed, mut rest) = m.listed();
     let reserved = budget.of(M::BREAK) + budget.of(&more::<M>(m.hits().len()));
     let mut used = 0;
     let mut lines = Vec::new();
-    for (i, h) in listed.iter().enumerate() {
-        let line = format!(
-            "{} — {} · {} · {:.1}",
-            link::<M>(h.url.as_deref(), &h.title),
-            M::text(&h.feed),
-            M::text(&h.language),
-            h.score
-        );
+    for (i, group) in listed.iter().enumerate() {
+        let line = story_line::<M>(group);
         let cost = budget.of(&M::item(&line));
         if used + cost + reserved > budget.max {
             rest += listed.len() - i;
@@ -200,6 +238,38 @@ pub fn digest_lines<M: Markup>(m: &Message, budget: Budget) -> (Vec<String>, Opt
         lines.push(line);
     }
     (lines, (rest > 0).then(|| more::<M>(rest)))
+}
+
+/// One story's line: its lead's linked title, feed, language and score;
+/// for several hits, how many from which feeds in which languages.
+fn story_line<M: Markup>(group: &StoryGroup<'_>) -> String {
+    let h = group.lead;
+    let title = link::<M>(h.url.as_deref(), &h.title);
+    if group.members.len() == 1 {
+        return format!(
+            "{title} — {} · {} · {:.1}",
+            M::text(&h.feed),
+            M::text(&h.language),
+            h.score
+        );
+    }
+    let sources = group.sources();
+    let score = group
+        .members
+        .iter()
+        .map(|m| m.score)
+        .fold(f64::MIN, f64::max);
+    format!(
+        "{title} — {} items from {} ({}) · {} · {score:.1}",
+        group.members.len(),
+        if sources.len() == 1 {
+            "1 source".to_string()
+        } else {
+            format!("{} sources", sources.len())
+        },
+        M::text(&sources.join(", ")),
+        M::text(&group.languages().join(", ")),
+    )
 }
 
 fn more<M: Markup>(rest: usize) -> String {
@@ -214,6 +284,8 @@ mod tests {
     /// The template sample, with a short title, URL and snippet.
     fn summary(n: usize, title: &str, snippet: &str) -> HitSummary {
         let mut h = crate::alert::template::sample();
+        h.id = format!("h{n}");
+        h.story = Some(h.id.clone());
         h.title = title.into();
         h.url = Some(format!("https://e.example/{n}"));
         h.snippet = snippet.into();

@@ -2,7 +2,8 @@
 //! `/_matrix/client/v3/rooms/{room}/send/m.room.message/{txnId}` with the
 //! access token as a bearer token, a plain `body` and an HTML
 //! `formatted_body`. The homeserver answers `200 {"event_id": …}`; `429`
-//! carries `retry_after_ms`.
+//! carries `retry_after_ms`. A story's follow-up (`story = "update"`) is a
+//! reply (`m.relates_to` → `m.in_reply_to`) to the event of its first message.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 use super::layout::{self, Budget};
 use super::markup::{MatrixHtml, Plain, truncate_bytes};
 use super::kind::{Kind, Loader, plain_url};
-use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
+use super::{Accepted, Message, Outgoing, SendContext, SendError, Secret, http};
 
 /// An event may take 65,536 bytes of JSON in all. Each of the two texts gets
 /// this many, which leaves room even when JSON's escaping doubles them.
@@ -100,7 +101,7 @@ impl Kind for Matrix {
         let event = event_id(&answer.body);
         let accepted = http::judge(answer)?;
         Ok(match event {
-            Some(id) => Accepted(format!("{}, event {id}", accepted.0)),
+            Some(id) => Accepted::new(format!("{}, event {id}", accepted.answer)).with_ref(Some(id)),
             None => accepted,
         })
     }
@@ -133,7 +134,7 @@ fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
     let html = |m: &_| layout::message::<MatrixHtml>(m, Budget::bytes(TEXT_BYTES));
     let formatted = truncate_bytes(&ctx.text::<MatrixHtml>(out, html), TEXT_BYTES);
     let plain = layout::message::<Plain>(&out.message, Budget::bytes(TEXT_BYTES));
-    json!({
+    let mut content = json!({
         "msgtype": "m.text",
         "body": truncate_bytes(&plain, TEXT_BYTES),
         "format": "org.matrix.custom.html",
@@ -141,7 +142,17 @@ fn payload(ctx: &SendContext<'_>, out: &Outgoing) -> Value {
         // Present and empty: clients that support intentional mentions
         // notify nobody, whatever the text says.
         "m.mentions": {},
-    })
+    });
+    // A follow-up is a reply to the story's first message rather than an
+    // edit (`m.replace`) of it: clients show a reply under its story and
+    // keep every source visible, while an edit replaces the text, shows
+    // only the newest version and notifies nobody.
+    if let Message::Update(u) = &out.message
+        && let Some(event) = &u.reply_to
+    {
+        content["m.relates_to"] = json!({"m.in_reply_to": {"event_id": event}});
+    }
+    content
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Alerts: what an alert is ([`spec`], and one file per kind, each owning
 //! its settings, their checks and how it speaks to its service: see
 //! [`kind`] and [`Target`]), which hits go where ([`route`]), what a
-//! message says ([`message`], [`markup`], [`template`]), and the durable
+//! message says ([`message`], [`markup`], [`template`]; a story's
+//! follow-ups: [`followup`]), and the durable
 //! delivery from the store's outbox ([`plan`] decides, [`dispatch`] does).
 //!
 //! Invariants: an outbox entry leaves the store only after the service
@@ -12,6 +13,7 @@
 //! and hands each kind its keys through `kind::Loader`.
 
 pub mod dispatch;
+pub mod followup;
 pub mod kind;
 pub mod layout;
 pub mod markup;
@@ -32,7 +34,7 @@ use crate::model::Hit;
 use kind::{Kind, Loader};
 
 pub use dispatch::{Dispatcher, DrainReport};
-pub use message::{HitSummary, Message};
+pub use message::{HitSummary, Message, StoryUpdate};
 pub use route::Router;
 pub use spec::{AlertFilter, AlertSpec, DeliveryPolicy, Secret, StoryAlerts};
 
@@ -146,15 +148,40 @@ impl SendError {
     }
 }
 
-/// What the service answered when it accepted a message (`HTTP 200 OK`,
-/// `exit 0`), for `alerts test` and the debug log.
+/// What the service answered when it accepted a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted(pub String);
+pub struct Accepted {
+    /// `HTTP 200 OK`, `exit 0`: for `alerts test` and the debug log.
+    pub answer: String,
+    /// The service's id of the message it posted, where a later message
+    /// can reply to it or edit it (a Matrix event id, a Telegram message
+    /// id, a Discord message id).
+    pub message_ref: Option<String>,
+}
 
-/// Why the message is sent: a stored hit, or `alerts test`.
+impl Accepted {
+    pub fn new(answer: impl Into<String>) -> Accepted {
+        Accepted {
+            answer: answer.into(),
+            message_ref: None,
+        }
+    }
+
+    /// The same answer, naming the message the service posted.
+    pub fn with_ref(self, message_ref: Option<String>) -> Accepted {
+        Accepted {
+            message_ref,
+            ..self
+        }
+    }
+}
+
+/// Why the message is sent: a stored hit, a later member of a story
+/// already alerted on (`story = "update"`), a digest, or `alerts test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     Hit,
+    Update,
     Digest,
     Test,
 }
@@ -163,6 +190,7 @@ impl Event {
     pub fn as_str(self) -> &'static str {
         match self {
             Event::Hit => "hit",
+            Event::Update => "update",
             Event::Digest => "digest",
             Event::Test => "test",
         }

@@ -130,6 +130,7 @@ async fn post(ntfy: &Ntfy, ctx: &SendContext<'_>, out: &Outgoing) -> Result<Acce
 fn first_url(m: &Message) -> Option<String> {
     match m {
         Message::One(h) => safe_url(h.url.as_deref()),
+        Message::Update(u) => safe_url(u.hit.url.as_deref()),
         Message::Digest(_) => None,
     }
 }
@@ -143,6 +144,19 @@ fn built_in(m: &Message) -> String {
                 .map(|u| format!("\n\n{u}"))
                 .unwrap_or_default();
             layout::details::<Plain>(h, Budget::bytes(BODY_BYTES).after(&url)) + &url
+        }
+        Message::Update(u) => {
+            // ntfy cannot reply or edit: the follow-up is a notification of
+            // its own, which names the story it continues.
+            let mut text = layout::update_details::<Plain>(u);
+            if let Some(first) = &u.first {
+                text.push_str(&format!("\nFollows: {}", first.title));
+            }
+            if let Some(url) = safe_url(u.hit.url.as_deref()) {
+                text.push_str(&format!("\n\n{url}"));
+            }
+            text.push_str(&format!("\nstory {}", u.story));
+            truncate_bytes(&text, BODY_BYTES)
         }
         Message::Digest(_) => layout::digest::<Plain>(m, Budget::bytes(BODY_BYTES)),
     }

@@ -7,8 +7,12 @@
 //! the whole worker pauses (a service that is down gets one request per
 //! backoff period, not one per waiting entry); with `rate_limit`, one token
 //! per message, and when more entries are due than tokens are left they go
-//! out as one digest; a digest once formed is always sent again as it was.
+//! out as one digest; a digest once formed is always sent again as it was;
+//! a story's follow-up waits while the story's first message is pending
+//! and cannot go now (it needs that message's id), and goes with it when
+//! both are folded into one digest.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -93,6 +97,8 @@ fn next(alive: Vec<OutboxEntry>, pace: &Pace, now: DateTime<Utc>) -> Next {
     if let Some(t) = pace.paused_until.filter(|t| *t > now) {
         return Next::WaitUntil(t);
     }
+    let held = held_stories(&alive, now);
+    let alive: Vec<OutboxEntry> = alive.into_iter().filter(|e| !is_held(e, &held)).collect();
     let Some(first) = alive.iter().find(|e| e.next_attempt <= now) else {
         let soonest = alive.iter().map(|e| e.next_attempt).min().unwrap_or(now);
         return Next::WaitUntil(soonest);
@@ -126,6 +132,25 @@ fn next(alive: Vec<OutboxEntry>, pace: &Pace, now: DateTime<Utc>) -> Next {
         e.digest = Some(id.clone());
     }
     Next::Fold(fresh)
+}
+
+/// The stories whose follow-ups must wait, with the digest their first
+/// message belongs to: that message is pending and cannot go with them (it
+/// is not due, or belongs to a digest formed earlier, which only its own
+/// members join). Once it is delivered, dead or dropped, they go.
+fn held_stories(alive: &[OutboxEntry], now: DateTime<Utc>) -> HashMap<String, Option<String>> {
+    alive
+        .iter()
+        .filter(|e| !e.is_follow_up() && (e.next_attempt > now || e.digest.is_some()))
+        .filter_map(|e| Some((e.story.clone()?, e.digest.clone())))
+        .collect()
+}
+
+fn is_held(e: &OutboxEntry, held: &HashMap<String, Option<String>>) -> bool {
+    let Some(first_digest) = e.story.as_ref().and_then(|s| held.get(s)) else {
+        return false;
+    };
+    e.is_follow_up() && (first_digest.is_none() || *first_digest != e.digest)
 }
 
 /// The entries of a failed attempt, counted and stamped.
@@ -385,6 +410,66 @@ mod tests {
             }
             Next::Send(group)
         });
+    }
+
+    fn in_story(n: u64, story: &str, role: crate::store::StoryRole) -> OutboxEntry {
+        entry(n, t0()).in_story(story, role)
+    }
+
+    #[test]
+    fn a_follow_up_waits_for_its_first_message_and_others_do_not() {
+        use crate::store::StoryRole::{First, FollowUp};
+        let policy = DeliveryPolicy::default();
+        let mut first = in_story(1, "s", First);
+        first.next_attempt = t0() + secs(60);
+        let follow = in_story(2, "s", FollowUp);
+        let other = in_story(3, "t", FollowUp);
+        let p = plan(
+            vec![first.clone(), follow.clone(), other.clone()],
+            &Pace::default(),
+            &policy,
+            t0(),
+        );
+        // The first message of "s" waits for its retry; "t" has none pending.
+        assert_eq!(sent(&p.next), [3]);
+        let p = plan(
+            vec![first.clone(), follow.clone()],
+            &Pace::default(),
+            &policy,
+            t0(),
+        );
+        assert_eq!(p.next, Next::WaitUntil(t0() + secs(60)));
+        // Due together, the first goes first; folded, they go as one.
+        first.next_attempt = t0();
+        let p = plan(
+            vec![first.clone(), follow.clone()],
+            &Pace::default(),
+            &policy,
+            t0(),
+        );
+        assert_eq!(sent(&p.next), [1]);
+        let p = plan(
+            vec![first, follow, other],
+            &Pace::new(Some(1), t0()),
+            &policy,
+            t0(),
+        );
+        assert!(matches!(p.next, Next::Fold(_)), "{:?}", p.next);
+        assert_eq!(sent(&p.next), [1, 2, 3]);
+        // A digest formed with both is sent again whole.
+        let Next::Fold(group) = p.next else {
+            unreachable!()
+        };
+        let p = plan(group, &Pace::default(), &policy, t0());
+        assert_eq!(sent(&p.next), [1, 2, 3]);
+        // A first message that is not pending (delivered, dead) holds nothing.
+        let p = plan(
+            vec![in_story(2, "s", FollowUp)],
+            &Pace::default(),
+            &policy,
+            t0(),
+        );
+        assert_eq!(sent(&p.next), [2]);
     }
 
     #[test]

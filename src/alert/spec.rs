@@ -83,22 +83,27 @@ pub struct AlertSpec {
     pub target: Target,
 }
 
-/// `story = "first" | "every"`: whether an alert sends only the first hit
-/// of each story (later copies, rewrites and translations of it stay in the
-/// store and in `hits list --stories`) or every hit.
+/// `story = "first" | "update" | "every"`: whether an alert sends only the
+/// first hit of each story (later copies, rewrites and translations of it
+/// stay in the store and in `hits list --stories`), the first hit and then
+/// a follow-up on its message for each later one, or every hit alike.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StoryAlerts {
     #[default]
     First,
+    /// Later members follow up on the first message: a reply or an edit
+    /// where the service allows it, else a short message of their own.
+    Update,
     Every,
 }
 
 impl StoryAlerts {
-    pub const VALUES: [&'static str; 2] = ["first", "every"];
+    pub const VALUES: [&'static str; 3] = ["first", "update", "every"];
 
     pub fn parse(value: &str) -> Option<StoryAlerts> {
         match value {
             "first" => Some(StoryAlerts::First),
+            "update" => Some(StoryAlerts::Update),
             "every" => Some(StoryAlerts::Every),
             _ => None,
         }

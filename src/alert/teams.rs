@@ -42,7 +42,12 @@ impl UrlService for WorkflowTrigger {
             "version": "1.4",
             "body": body,
         });
-        if let Message::One(h) = &out.message
+        let article = match &out.message {
+            Message::One(h) => Some(h.as_ref()),
+            Message::Update(u) => Some(&u.hit),
+            Message::Digest(_) => None,
+        };
+        if let Some(h) = article
             && let Some(u) = safe_url(h.url.as_deref())
         {
             card["actions"] = json!([
@@ -67,6 +72,22 @@ impl UrlService for WorkflowTrigger {
 fn layout(m: &Message) -> Vec<Value> {
     match m {
         Message::One(h) => hit_blocks(h),
+        Message::Update(u) => {
+            // A short card of its own: Workflows can neither reply to nor edit a card.
+            let title = layout::link::<TeamsMarkdown>(u.hit.url.as_deref(), &u.hit.title);
+            let mut blocks = vec![
+                heading(&format!("Story update: {title}")),
+                text_block(u.tally()),
+                text_block(u.hit.facts(TeamsMarkdown::text)),
+            ];
+            if let Some(first) = &u.first {
+                blocks.push(text_block(format!(
+                    "Follows: {}",
+                    TeamsMarkdown::text(&first.title)
+                )));
+            }
+            blocks
+        }
         Message::Digest(_) => {
             let heading_text = TeamsMarkdown::text(&m.heading());
             let (lines, more) =

@@ -14,6 +14,9 @@
 //! {"retry_after": S}}`, usually with the same HTTP status, but `ok` is
 //! what counts: a `200` that says `"ok": false` did not deliver.
 //!
+//! A story's follow-up (`story = "update"`) replies to the first message
+//! (`reply_parameters`, with the `message_id` of `sendMessage`'s result).
+//!
 //! The token is part of the URL path. Errors never quote the URL, and
 //! [`super::Sink::send`] scrubs it from a description that echoes it.
 
@@ -24,7 +27,7 @@ use serde_json::{Value, json};
 use super::layout::{self, Budget};
 use super::markup::{Html, truncate};
 use super::kind::{Kind, Loader, plain_url};
-use super::{Accepted, Outgoing, SendContext, SendError, Secret, http};
+use super::{Accepted, Message, Outgoing, SendContext, SendError, Secret, http};
 
 /// Our bound on a message, in UTF-16 code units (how Telegram counts), with
 /// markup: well under the 4,096 Telegram allows for the parsed text.
@@ -101,7 +104,15 @@ impl Kind for Telegram {
         let url = method_url(&self.api_url, &self.token, "sendMessage")?;
         let built_in = |m: &_| layout::message::<Html>(m, Budget::utf16(TEXT_UNITS));
         let text = clip(&ctx.text::<Html>(out, built_in), TEXT_UNITS);
-        let body = payload(&self.chat_id, &text);
+        let mut body = payload(&self.chat_id, &text);
+        if let Message::Update(u) = &out.message
+            && let Some(id) = u.reply_to.as_deref().and_then(|r| r.parse::<i64>().ok())
+        {
+            // A reply to the story's first message; should that message
+            // have been deleted, the follow-up still goes, as a message of its own.
+            body["reply_parameters"] =
+                json!({"message_id": id, "allow_sending_without_reply": true});
+        }
         let answer = http::send(ctx.client.post(url).json(&body), ctx).await?;
         judge(answer)
     }
@@ -163,10 +174,11 @@ fn judge(answer: http::Answer) -> Result<Accepted, SendError> {
     };
     if v["ok"].as_bool() == Some(true) {
         let mut accepted = format!("HTTP {}", answer.status);
-        if let Some(id) = v.pointer("/result/message_id").and_then(Value::as_i64) {
+        let id = v.pointer("/result/message_id").and_then(Value::as_i64);
+        if let Some(id) = id {
             accepted.push_str(&format!(", message {id}"));
         }
-        return Ok(Accepted(accepted));
+        return Ok(Accepted::new(accepted).with_ref(id.map(|id| id.to_string())));
     }
     let code = v
         .get("error_code")
@@ -316,6 +328,7 @@ mod tests {
             terms: vec!["spying".into()],
             snippet: snippet.into(),
             published: chrono::Utc::now(),
+            story: None,
         }
     }
 
@@ -406,7 +419,10 @@ mod tests {
     #[test]
     fn a_digest_stops_listing_before_the_limit_and_counts_the_rest() {
         let hits: Vec<HitSummary> = (0..15)
-            .map(|i| summary(&format!("{i} {}", "x".repeat(190)), ""))
+            .map(|i| HitSummary {
+                id: format!("h{i}"),
+                ..summary(&format!("{i} {}", "x".repeat(190)), "")
+            })
             .collect();
         let text = layout::digest::<Html>(&Message::Digest(hits), Budget::utf16(1500));
         assert!(units(&text) <= 1500, "{}", units(&text));

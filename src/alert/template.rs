@@ -2,7 +2,7 @@
 //!
 //! A template sees one hit as [`HitSummary`] fields (`title`, `url`, `feed`,
 //! `language`, `topic`, `topics`, `score`, `terms`, `snippet`, `published`,
-//! `id`) plus `alert`, the alert's name. Every value it prints is escaped for
+//! `id`, `story`: the story's id, its first hit's) plus `alert`, the alert's name. Every value it prints is escaped for
 //! the target's markup, so a template cannot let feed text through raw;
 //! unknown variables are errors, found by `newshound check` against a sample
 //! hit rather than at delivery time.
@@ -104,7 +104,7 @@ pub fn sample_hit() -> Hit {
         authors: vec![],
         categories: vec![],
         alert_status: crate::model::AlertStatus::None,
-        story: None,
+        story: Some("0000000000000000newshoundtest".into()),
         detached: None,
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! {
-//!   "event": "hit",              // "hit", "digest" or "test"
+//!   "event": "hit",              // "hit", "update", "digest" or "test"
 //!   "delivery_id": "…",          // the same on every retry: drop duplicates by it
 //!   "alert": "team-feed",        // the [[alert]] name
 //!   "sent_at": "2024-05-01T12:00:00.000Z",
@@ -12,7 +12,14 @@
 //! }
 //! ```
 //!
-//! A `digest` carries `"hits": [{ … }, …]` instead of `"hit"`. Each hit is
+//! A `digest` carries `"hits": [{ … }, …]` instead of `"hit"`, and
+//! `"stories"`, how many stories they tell (hits of one story share their
+//! `"story"`). An `update`
+//! (`story = "update"`: a later member of a story already alerted on)
+//! carries the new member as `"hit"` and the story so far as `"story":
+//! {"id", "items", "sources", "languages", "first_delivery_id"}`, where
+//! `first_delivery_id` is the delivery id of the story's first alert
+//! (`null` when it was never delivered). Each hit is
 //! exactly what `newshound hits show --format json` prints: `id`,
 //! `entry_id`, `feed`, `feed_url`, `title`, `url`, `published`, `fetched`,
 //! `language`, `language_confidence`, `topics` (with their matched terms),
@@ -30,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::kind::{Kind, Loader, webhook_url};
-use super::{Accepted, Event, Outgoing, SendContext, SendError, Secret, http};
+use super::{Accepted, Event, Message, Outgoing, SendContext, SendError, Secret, http};
 use crate::model::Hit;
 
 /// A `kind = "webhook"` alert.
@@ -107,13 +114,38 @@ struct Body<'a> {
     hit: Option<Option<&'a Hit>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hits: Option<&'a [Hit]>,
+    /// How many stories a digest's hits tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stories: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<StoryBody<'a>>,
+}
+
+/// The story of an `update`, as far as the alert has sent it.
+#[derive(Serialize)]
+struct StoryBody<'a> {
+    id: &'a str,
+    items: usize,
+    sources: &'a [String],
+    languages: &'a [String],
+    first_delivery_id: Option<&'a str>,
 }
 
 /// The JSON body of a delivery, as described in the module documentation.
 pub(super) fn body(ctx: &SendContext<'_>, out: &Outgoing) -> Result<Vec<u8>, SendError> {
     let (hit, hits) = match out.event {
-        Event::Hit | Event::Test => (Some(out.hits.first()), None),
+        Event::Hit | Event::Update | Event::Test => (Some(out.hits.first()), None),
         Event::Digest => (None, Some(out.hits.as_slice())),
+    };
+    let story = match &out.message {
+        Message::Update(u) => Some(StoryBody {
+            id: &u.story,
+            items: u.items,
+            sources: &u.sources,
+            languages: &u.languages,
+            first_delivery_id: u.first_delivery.as_deref(),
+        }),
+        _ => None,
     };
     let body = Body {
         event: out.event.as_str(),
@@ -122,6 +154,8 @@ pub(super) fn body(ctx: &SendContext<'_>, out: &Outgoing) -> Result<Vec<u8>, Sen
         sent_at: ctx.now.to_rfc3339_opts(SecondsFormat::Millis, true),
         hit,
         hits,
+        stories: hits.map(|_| out.message.stories().len()),
+        story,
     };
     serde_json::to_vec(&body).map_err(|e| SendError::Permanent {
         reason: format!("cannot encode the hits as JSON: {e}"),

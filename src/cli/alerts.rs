@@ -189,7 +189,7 @@ fn test(config_path: &Path, name: &str) -> CmdResult {
         Ok(accepted) => out(&format!(
             "alert {name:?} ({}): accepted: {}\n",
             spec.kind(),
-            accepted.0
+            accepted.answer
         )),
         Err(e) => {
             let verdict = match e {

@@ -141,16 +141,10 @@ impl AlertValidator<'_> {
         let story = match raw.story.as_deref() {
             None => StoryAlerts::default(),
             Some(value) => StoryAlerts::parse(value).unwrap_or_else(|| {
-                let why = if value == "update" {
-                    "\"update\" (editing the first message as a story grows) is not available yet; \
-                     use \"first\" (one alert per story, the default) or \"every\""
-                        .to_string()
-                } else {
-                    format!(
-                        "{value:?} is not a choice; use {}",
-                        StoryAlerts::VALUES.join(" or ")
-                    )
-                };
+                let why = format!(
+                    "{value:?} is not a choice; use \"first\" (one alert per story, the default), \
+                     \"update\" (the first, then follow-ups on its message) or \"every\" (every hit)"
+                );
                 self.error(&at, "story", why);
                 StoryAlerts::default()
             }),
@@ -535,30 +529,28 @@ mod tests {
     }
 
     #[test]
-    fn story_is_first_by_default_and_refuses_what_is_not_built() {
+    fn story_is_first_by_default_and_refuses_what_is_not_a_choice() {
         let alerts = load(
             "[[alert]]\nname = \"a\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\n\
-             [[alert]]\nname = \"b\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"every\"\n",
+             [[alert]]\nname = \"b\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"every\"\n\
+             [[alert]]\nname = \"c\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"update\"\n",
         )
         .expect("loads");
         let stories: Vec<StoryAlerts> = alerts.iter().map(|a| a.story).collect();
-        assert_eq!(stories, [StoryAlerts::First, StoryAlerts::Every]);
+        assert_eq!(
+            stories,
+            [StoryAlerts::First, StoryAlerts::Every, StoryAlerts::Update]
+        );
 
         let errors = load(
-            "[[alert]]\nname = \"a\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"update\"\n\
-             [[alert]]\nname = \"b\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"all\"\n",
+            "[[alert]]\nname = \"b\"\nkind = \"ntfy\"\nurl = \"https://ntfy.example/t\"\nstory = \"all\"\n",
         )
         .unwrap_err();
         assert!(
-            errors.iter().any(
-                |e| e.contains("alert[0].story: \"update\"") && e.contains("not available yet")
-            ),
-            "{errors:#?}"
-        );
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.contains("alert[1].story: \"all\" is not a choice; use first or every")),
+            errors.iter().any(|e| e
+                .contains("alert[0].story: \"all\" is not a choice; use \"first\"")
+                && e.contains("\"update\"")
+                && e.contains("\"every\"")),
             "{errors:#?}"
         );
     }

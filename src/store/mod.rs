@@ -6,6 +6,8 @@
 //! `outbox` (sequence → alert waiting for delivery, or dead),
 //! `duplicates` (duplicate key → the hit id that holds it: an item whose key
 //! is there is that hit again, see `story::duplicate_keys`),
+//! `story_threads` (story ‖ alert → the story's message to that alert, see
+//! `threads.rs`),
 //! `meta` (`schema_version`, `duplicates_indexed`).
 //!
 //! Invariants: every id in `hits` has its `by_time` entry and its `seen` mark
@@ -19,7 +21,8 @@
 //! byte encodings, `hits.rs` writing and reading single hits, `query.rs` the
 //! time-ordered listing, `seen.rs` the seen set and its retention, `feeds.rs`
 //! the per-feed state, `outbox.rs` the alerts waiting for delivery,
-//! `stories.rs` an analyst's corrections of the story grouping.
+//! `stories.rs` an analyst's corrections of the story grouping,
+//! `threads.rs` what each alert has sent of each story.
 
 mod feeds;
 mod hits;
@@ -28,6 +31,7 @@ mod query;
 mod records;
 mod seen;
 mod stories;
+mod threads;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -36,9 +40,10 @@ use serde::Serialize;
 
 pub use feeds::FeedState;
 pub use hits::{Inserted, MIN_PREFIX_CHARS};
-pub use outbox::{OutboxEntry, OutboxSelection, OutboxState};
+pub use outbox::{OutboxEntry, OutboxSelection, OutboxState, StoryRole};
 pub use query::HitQuery;
 pub use stories::{DetachOutcome, MovedStory};
+pub use threads::{StoryThread, THREAD_MEMBERS_MAX, ThreadMember};
 
 /// The on-disk layout this code reads and writes. Bump it (and add a
 /// migration) whenever a tree's key or value encoding changes.
@@ -118,6 +123,7 @@ pub struct Store {
     feeds: sled::Tree,
     outbox: sled::Tree,
     duplicates: sled::Tree,
+    story_threads: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -142,6 +148,7 @@ impl Store {
             feeds: tree("feeds")?,
             outbox: tree("outbox")?,
             duplicates: tree("duplicates")?,
+            story_threads: tree("story_threads")?,
             meta: tree("meta")?,
             db,
         };

@@ -21,6 +21,26 @@ pub enum OutboxState {
     Dead,
 }
 
+/// What an entry sends of its hit's story (alerts with `story = "first"`
+/// or `"update"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoryRole {
+    /// The story's first message to this alert (and every entry written
+    /// before stories, or of a `story = "every"` alert).
+    #[default]
+    First,
+    /// A later member of a story this alert has a message for: it waits
+    /// for that message's delivery, then follows up on it.
+    FollowUp,
+}
+
+impl StoryRole {
+    fn is_first(&self) -> bool {
+        *self == StoryRole::First
+    }
+}
+
 /// One hit's alert to one sink.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -46,6 +66,13 @@ pub struct OutboxEntry {
     /// same digest (same id), never a different grouping.
     #[serde(default)]
     pub digest: Option<String>,
+    /// The hit's story, when the alert sends by story (`"first"`,
+    /// `"update"`); absent for `"every"` and for entries written before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<String>,
+    /// Whether this opens the story for the alert or follows up on it.
+    #[serde(default, skip_serializing_if = "StoryRole::is_first")]
+    pub role: StoryRole,
 }
 
 impl OutboxEntry {
@@ -63,7 +90,23 @@ impl OutboxEntry {
             last_attempt: None,
             last_error: None,
             digest: None,
+            story: None,
+            role: StoryRole::First,
         }
+    }
+
+    /// This entry, as `role` in `story`.
+    pub fn in_story(self, story: &str, role: StoryRole) -> OutboxEntry {
+        OutboxEntry {
+            story: Some(story.to_string()),
+            role,
+            ..self
+        }
+    }
+
+    /// Whether this is a follow-up on a story's first message.
+    pub fn is_follow_up(&self) -> bool {
+        self.role == StoryRole::FollowUp
     }
 }
 
@@ -231,7 +274,7 @@ impl Store {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
@@ -266,5 +309,22 @@ impl Store {
             };
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_written_before_stories_reads_as_a_first_message_of_no_story() {
+        let old = r#"{"delivery_id":"d","alert":"a","hit_id":"h","created":"2026-01-01T00:00:00Z",
+            "state":"pending","attempts":0,"next_attempt":"2026-01-01T00:00:00Z"}"#;
+        let entry: OutboxEntry = serde_json::from_str(old).unwrap();
+        assert_eq!((entry.story, entry.role), (None, StoryRole::First));
+        // And a first message writes no more than it did.
+        let json =
+            serde_json::to_string(&OutboxEntry::new("d".into(), "a", "h", Utc::now())).unwrap();
+        assert!(!json.contains("story") && !json.contains("role"), "{json}");
     }
 }

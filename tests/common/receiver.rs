@@ -34,6 +34,23 @@ impl Reply {
         Reply::status(200).body(body)
     }
 
+    /// Discord's answer to `?wait=true`: the message, with its id.
+    pub fn discord_message(id: &str) -> Reply {
+        Reply::ok(&serde_json::json!({"id": id, "type": 0, "content": ""}).to_string())
+    }
+
+    /// Telegram's answer to `sendMessage`: the message, with its id.
+    pub fn telegram_message(id: i64) -> Reply {
+        Reply::ok(
+            &serde_json::json!({"ok": true, "result": {"message_id": id, "date": 0}}).to_string(),
+        )
+    }
+
+    /// A Matrix homeserver's answer to `send`: the event id.
+    pub fn matrix_event(id: &str) -> Reply {
+        Reply::ok(&serde_json::json!({"event_id": id}).to_string())
+    }
+
     pub fn body(mut self, body: &str) -> Reply {
         self.body = body.to_string();
         self
