@@ -9,7 +9,8 @@ use super::{AlertFilter, AlertSpec, StoryAlerts};
 use crate::model::Hit;
 use crate::store::{OutboxEntry, Store, StoreError, StoryRole};
 
-/// The enabled alerts and their filters. Pure: no I/O, cheap to share.
+/// The enabled alerts and their filters. Cheap to share; what it needs to
+/// know of a story's past it asks a [`StoryHistory`] (the store, in the service).
 #[derive(Debug, Clone, Default)]
 pub struct Router {
     alerts: Vec<(String, AlertFilter, StoryAlerts)>,
