@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::process::{newshound_async, stderr};
@@ -176,17 +176,7 @@ async fn one_story_in_five_feeds_over_three_runs_is_one_alert_or_one_alert_and_i
 }
 
 fn start(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .arg("--config")
-        .arg(config)
-        .arg("run")
-        .env_remove("RUST_LOG")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("WATCHDOG_USEC")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts")
+    common::process::start_service(config, &[], false)
 }
 
 fn sigkill(mut child: Child) {

@@ -106,24 +106,16 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
             print_list(&source.hits(&query)?, args.format)
         }
         HitsCommand::Detach(args) => {
-            let outcome = source.detach_hit(&args.id)?.ok_or_else(|| {
-                Failure::input(anyhow::anyhow!(
-                    "no hit with id {:?}; `newshound hits list` shows the ids",
-                    args.id
-                ))
-            })?;
+            let outcome = source
+                .detach_hit(&args.id)?
+                .ok_or_else(|| no_hit(&args.id))?;
             match args.format {
                 ShowFormat::Json => print_json(&outcome),
                 ShowFormat::Table => super::output::out(&render_detach(&outcome)),
             }
         }
         HitsCommand::Show(args) => {
-            let hit = source.hit(&args.id)?.ok_or_else(|| {
-                Failure::input(anyhow::anyhow!(
-                    "no hit with id {:?}; `newshound hits list` shows the ids",
-                    args.id
-                ))
-            })?;
+            let hit = source.hit(&args.id)?.ok_or_else(|| no_hit(&args.id))?;
             match args.format {
                 ShowFormat::Json => print_json(&hit),
                 ShowFormat::Table => {
@@ -139,6 +131,13 @@ pub fn hits(config_path: &Path, cmd: HitsCommand) -> CmdResult {
             }
         }
     }
+}
+
+/// The answer to an id (or prefix) that names no stored hit.
+fn no_hit(id: &str) -> Failure {
+    Failure::input(anyhow::anyhow!(
+        "no hit with id {id:?}; `newshound hits list` shows the ids"
+    ))
 }
 
 fn render_detach(outcome: &DetachOutcome) -> String {

@@ -1,7 +1,7 @@
 //! Running the real `newshound` binary as a process.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Runs `newshound --config CONFIG ARGS...` to the end, with no RUST_LOG or
 /// NEWSHOUND_CONFIG from the caller's environment.
@@ -35,4 +35,28 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Starts `newshound --config CONFIG run` as systemd would, with none of the
+/// caller's RUST_LOG, NOTIFY_SOCKET or WATCHDOG_USEC (a test sets those it
+/// wants in `envs`); standard error is piped when `stderr` is set, so the
+/// test can read it once the process ends.
+pub fn start_service(config: &Path, envs: &[(&str, &str)], stderr: bool) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_newshound"));
+    cmd.arg("--config")
+        .arg(config)
+        .arg("run")
+        .env_remove("RUST_LOG")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC")
+        .stdout(Stdio::null())
+        .stderr(if stderr {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("the binary starts")
 }
